@@ -225,6 +225,15 @@ def _crop_rows_cols(padded, oy, ox, h, w, flip=None):
     if flip is not None:
         cols = tf.where(flip[:, None], (w - 1) - cols, cols)
     cols = ox[:, None] + cols  # (N, w)
+    channels = padded.shape[-1]
+    if padded.dtype == tf.uint8 and channels is not None and channels <= 4:
+        # Pack each RGB(A) pixel into one int32 so the gathers move whole pixels
+        # (about 3x fewer, larger elements: faster, especially under XLA).
+        four = tf.pad(padded, [[0, 0], [0, 0], [0, 0], [0, 4 - channels]])
+        packed = tf.bitcast(four, tf.int32)  # (N, H + 2p, W + 2p)
+        out = tf.gather(packed, rows, axis=1, batch_dims=1)
+        out = tf.gather(out, cols, axis=2, batch_dims=1)  # (N, h, w)
+        return tf.bitcast(out, tf.uint8)[..., :channels]
     out = tf.gather(padded, rows, axis=1, batch_dims=1)  # (N, h, W + 2p, C)
     return tf.gather(out, cols, axis=2, batch_dims=1)  # (N, h, w, C)
 
