@@ -129,7 +129,8 @@ def test_local_loading_does_not_import_tensorflow(tmp_path):
     make_fake_cifar10(tmp_path)
     code = (
         "import sys; from course.data import load_cifar10, load_synthetic; "
-        f"d = load_cifar10(source='local', data_dir={str(tmp_path)!r}); load_synthetic(20, 10); "
+        "from course.data.augment import fit_pca_color; "
+        f"d = load_cifar10(source='local', data_dir={str(tmp_path)!r}); fit_pca_color(load_synthetic(20, 10).x_train); "
         "print(len(d.x_train), 'tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     env = dict(os.environ, PYTHONPATH=str(cifar.Path(cifar.__file__).resolve().parents[2]))
