@@ -85,6 +85,10 @@ def test_make_dataset_rejects_bad_arguments():
         make_dataset(x, y[:7], 4)
     with pytest.raises(ValueError, match="batch_size must be a positive integer; got 0"):
         make_dataset(x, y, 0)
+    assert Augment.from_spec("crop2,cutout8") == Augment(flip=False, crop_padding=2, cutout=8)
+    assert Augment.from_spec(["flip", "pca"]).pca_std == 0.1 and Augment.from_spec(None) == Augment.none()
+    with pytest.raises(ValueError, match="Augment.cutout must be a non-negative integer"):
+        Augment(cutout=-1)
     with pytest.raises(ValueError, match="unknown augmentation 'rotate'"):
         make_dataset(x, y, 4, training=True, augment="flip,rotate")
     with pytest.raises(ValueError, match=r"x must be a batch of images"):

@@ -285,7 +285,15 @@ class Augment:
     @classmethod
     def from_spec(cls, spec):
         """``None``/``False``/``"none"`` -> nothing; ``True``/``"default"`` -> flip + crop;
-        a comma-separated string or list of names from ``flip, crop, jitter, pca, cutout``; or an Augment."""
+        a comma-separated string or list of names from ``flip, crop, jitter, pca, cutout``; or an Augment.
+
+        Defaults: crop pads by 4, jitter is +-0.2 brightness and contrast, pca
+        uses ``std=0.1`` (AlexNet), cutout cuts 16x16 (DeVries & Taylor on
+        CIFAR-10). ``cropN`` and ``cutoutN`` set the padding / square side.
+
+        >>> Augment.from_spec("flip,crop2,cutout8")
+        Augment(flip=True, crop_padding=2, brightness=0.0, contrast=0.0, pca_std=0.0, cutout=8)
+        """
         if isinstance(spec, cls):
             return spec
         if spec is None or spec is False or spec == "none":
@@ -293,19 +301,26 @@ class Augment:
         if spec is True or spec == "default":
             return cls()
         names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+        sizes = {}
+        for i, name in enumerate(names):
+            # "crop2" / "cutout8": the name with a size (padding / square side) appended
+            for base in ("crop", "cutout"):
+                if isinstance(name, str) and name.startswith(base) and name[len(base):].isdigit():
+                    sizes[base] = int(name[len(base):])
+                    names[i] = base
         unknown = [n for n in names if n not in cls.NAMES]
         if unknown:
             raise ValueError(
                 f"unknown augmentation {unknown[0]!r} in augment={spec!r}; choose from {', '.join(cls.NAMES)}"
-                " (or pass an Augment(...) for custom strengths)"
+                " (crop and cutout take a size: crop2, cutout8), or pass an Augment(...) for custom strengths"
             )
         return cls(
             flip="flip" in names,
-            crop_padding=4 if "crop" in names else 0,
+            crop_padding=sizes.get("crop", 4) if "crop" in names else 0,
             brightness=0.2 if "jitter" in names else 0.0,
             contrast=0.2 if "jitter" in names else 0.0,
             pca_std=0.1 if "pca" in names else 0.0,
-            cutout=16 if "cutout" in names else 0,
+            cutout=sizes.get("cutout", 16) if "cutout" in names else 0,
         )
 
     @property
