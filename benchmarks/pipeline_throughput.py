@@ -76,12 +76,15 @@ def numpy_loop_epoch(x, y, mean, std, rng, max_images):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=3, help="timed pipeline epochs per round (after a warm-up epoch)")
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="timed pipeline epochs per round (default: enough for about 25,000 images)")
     ap.add_argument("--loop-images", type=int, default=5000, help="images the NumPy loop processes per round")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (loop, then pipeline)")
     args = ap.parse_args(argv)
 
     x, y, source = load_images()
+    if args.epochs <= 0:
+        args.epochs = max(2, -(-25000 // len(x)))
     print(f"data: {source} ({len(x)} training images, {x.shape[1:]} {x.dtype})")
     print(f"work per image: flip + pad-{PAD}-and-crop (own offset) + per-channel normalise, batch {BATCH}")
     print(f"os.nice: {os.nice(0)} (0 = not niced); cpus: {os.cpu_count()}; load average: "
@@ -95,7 +98,12 @@ def main(argv=None):
 
     import tensorflow as tf
 
+    from course.data import pipeline
+
     ds = make_dataset(x, y, BATCH, training=True, augment="flip,crop", normalize=norm, seed=0)
+    xla = len(x) >= pipeline._XLA_MIN_IMAGES and pipeline._xla_available()
+    print(f"pipeline: make_dataset(..., training=True, augment='flip,crop', normalize=<channel Normalizer>), "
+          f"XLA {'on' if xla else 'off'} (jit_compile='auto'), {args.epochs} epochs per round")
     for xb, yb in ds:  # warm-up epoch: tracing, XLA compilation, thread pools
         pass
 
