@@ -55,7 +55,7 @@ def test_normalizer_roundtrips_and_errors():
     np.testing.assert_allclose(norm.inverse(norm(x)), x / 255.0, atol=1e-6)
     with pytest.raises(ValueError, match="kind must be 'channel' .* got 'pixel'"):
         fit_normalization(x, kind="pixel")
-    with pytest.raises(ValueError, match=r"x_train must be a batch of images of shape \(N, H, W, C\); got shape \(10, 192\)"):
+    with pytest.raises(ValueError, match=r"x_train must be a batch of images .*; got shape \(10, 192\)"):
         fit_normalization(x.reshape(10, -1))
     with pytest.raises(ValueError, match=r"x_train is a float array with values in \[0, 255\]"):
         fit_normalization(x.astype(np.float32))

@@ -80,8 +80,8 @@ def make_synthetic_images(labels, rng):
     >>> imgs = make_synthetic_images([0, 8, 9], np.random.default_rng(0))   # a disk and two stripe images
     >>> imgs.shape, imgs.dtype
     ((3, 32, 32, 3), dtype('uint8'))
-    >>> rows_vary = np.abs(np.diff(imgs[1].astype(int), axis=0)).sum() > np.abs(np.diff(imgs[1].astype(int), axis=1)).sum()
-    >>> bool(rows_vary)   # horizontal stripes change from row to row
+    >>> stripes = imgs[1].astype(int)
+    >>> bool(np.abs(np.diff(stripes, axis=0)).sum() > np.abs(np.diff(stripes, axis=1)).sum())  # rows differ
     True
     """
     labels = np.asarray(labels)
