@@ -535,12 +535,13 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
 
 
 def make_datasets(train, test, batch_size=128, normalize="channel", augment="default", seed=0,
-                  eval_batch_size=None):
+                  eval_batch_size=None, repeat=False):
     """Training and test pipelines with the normalisation fitted on the training set only.
 
     ``train`` and ``test`` are ``(x, y)`` pairs (for example the first two
     items of :func:`~course.data.load_cifar10`'s result). Returns
-    ``(train_ds, test_ds, normalizer)``.
+    ``(train_ds, test_ds, normalizer)``. ``repeat`` applies to the training
+    pipeline (see :func:`make_dataset`).
 
     >>> from course.data import load_synthetic
     >>> (xtr, ytr), (xte, yte), _ = load_synthetic(n_train=64, n_test=16)
@@ -555,7 +556,7 @@ def make_datasets(train, test, batch_size=128, normalize="channel", augment="def
     else:
         norm = _resolve_normalizer(normalize, True)
     train_ds = make_dataset(x_train, y_train, batch_size, training=True, augment=augment, normalize=norm,
-                            seed=seed)
+                            seed=seed, repeat=repeat)
     test_ds = make_dataset(x_test, y_test, eval_batch_size or batch_size, training=False, normalize=norm)
     return train_ds, test_ds, norm
 
