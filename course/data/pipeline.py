@@ -357,9 +357,9 @@ def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
     from . import augment as A
 
     def fn(xb, key, a, b, pca_vals, pca_vecs):
-        seeds = A.split_seed(key, 4)
         scale_now = input_scale
         if training and aug.active:
+            seeds = A.split_seed(key, 4)  # flip/crop, brightness/contrast, PCA, cutout
             if aug.flip and aug.crop_padding:
                 xb = A.random_flip_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             elif aug.flip:
