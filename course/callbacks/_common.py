@@ -48,7 +48,7 @@ def check_settable_learning_rate(optimizer, who):
 
 def get_lr(model):
     """The optimizer's current learning rate as a Python float (one host read)."""
-    return float(ops.convert_to_numpy(model.optimizer.learning_rate))
+    return float(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.learning_rate)))
 
 
 def set_lr(model, value):
