@@ -31,10 +31,9 @@ def check_settable_learning_rate(optimizer, who):
     """
     if optimizer is None:
         raise ValueError(f"{who}: the model has no optimizer; call model.compile(optimizer=...) before fit.")
-    if hasattr(optimizer, "optimizers"):  # LossScaleOptimizer and friends wrap one.
-        inner = getattr(optimizer, "inner_optimizer", None)
-        if inner is not None:
-            optimizer = inner
+    inner = getattr(optimizer, "inner_optimizer", None)  # LossScaleOptimizer wraps one
+    if inner is not None:
+        optimizer = inner
     lr = getattr(optimizer, "_learning_rate", None)
     if isinstance(lr, LearningRateSchedule) or (callable(lr) and not hasattr(lr, "assign")):
         kind = type(lr).__name__
@@ -44,6 +43,12 @@ def check_settable_learning_rate(optimizer, who):
             f"other: compile with a plain float, e.g. {type(optimizer).__name__}(learning_rate=0.01), and let "
             f"{who.split('(')[0]} set the rate; or keep the {kind} and drop the callback."
         )
+
+
+def variable_to_numpy(variable):
+    """A host copy of a Keras variable's value (via a tensor: numpy's ``np.array``
+    on a TF variable is deprecated)."""
+    return np.array(ops.convert_to_numpy(ops.convert_to_tensor(variable)), copy=True)
 
 
 def get_lr(model):

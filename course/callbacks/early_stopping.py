@@ -97,12 +97,26 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self.stop_reason = None
         self.first_loss = None
         self._initial_weights = None
+        self._epoch = 0
+        self._told_missing = False
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.stop_reason = None
         self.first_loss = None
+        self._epoch = 0
+        self._told_missing = False
         self._initial_weights = self.model.get_weights() if self.restore_best_weights else None
+
+    def get_monitor_value(self, logs):
+        # Keras warns through `warnings` (stderr) every epoch; say it once, on stdout.
+        value = (logs or {}).get(self.monitor)
+        if value is None and not self._told_missing:
+            self._told_missing = True
+            hint = " Pass validation data to fit, or monitor='loss'." if self.monitor.startswith("val_") else ""
+            print(f"{type(self).__name__}: {self.monitor!r} is not in the logs (they have "
+                  f"{', '.join(sorted(logs or {})) or 'nothing'}), so the patience rule cannot apply.{hint}")
+        return value
 
     def _stop(self, epoch, reason, message):
         if self.stop_reason is None:
@@ -121,7 +135,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         value = (logs or {}).get(self.divergence_monitor)
         if value is not None and not math.isfinite(value):
             self._stop(
-                getattr(self, "_epoch", 0), "nan",
+                self._epoch, "nan",
                 f"{self.divergence_monitor} is {value} at batch {batch}: stopping. The learning rate is "
                 "probably far too large (or the data holds NaN/inf).",
             )

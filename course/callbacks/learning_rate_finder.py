@@ -11,6 +11,7 @@ from course.callbacks._common import (
     new_figure,
     set_lr,
     sync_state,
+    variable_to_numpy,
 )
 
 SKIP_START = 5  # the first few points of the sweep are noise; the suggestion ignores them
@@ -119,8 +120,8 @@ class LearningRateFinder(keras.callbacks.Callback):
         if not opt.built:
             opt.build(model.trainable_variables)
         self._saved = (
-            [ops.convert_to_numpy(v.value).copy() for v in model.variables],
-            [ops.convert_to_numpy(v.value).copy() for v in opt.variables],
+            [variable_to_numpy(v) for v in model.variables],
+            [variable_to_numpy(v) for v in opt.variables],
         )
 
     def _restore_state(self):

@@ -106,3 +106,12 @@ def test_state_resets_between_fits():
 def test_divergence_factor_must_exceed_one():
     with pytest.raises(ValueError, match="divergence_factor"):
         EarlyStopping(divergence_factor=0.5)
+
+
+def test_missing_monitor_is_said_once_on_stdout_not_stderr(capfd):
+    stop = EarlyStopping(patience=1)  # monitor="val_loss", but no validation data
+    fit(scalar_model(lr=0.1), stop, epochs=3)
+    out, err = capfd.readouterr()
+    assert out.count("'val_loss' is not in the logs") == 1 and "monitor='loss'" in out
+    assert "val_loss" not in err
+    assert stop.stop_reason is None

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.backend_agnostic
 
 
 def numpy_values(variables):
-    return [np.array(ops.convert_to_numpy(v.value)) for v in variables]
+    return [np.array(ops.convert_to_numpy(ops.convert_to_tensor(v))) for v in variables]
 
 
 def test_finder_restores_weights_and_optimizer_state_exactly():
@@ -26,7 +26,7 @@ def test_finder_restores_weights_and_optimizer_state_exactly():
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # Adam moments, BN statistics, iterations = 4
     weights_before = numpy_values(model.variables)
     opt_before = numpy_values(model.optimizer.variables)
-    assert int(ops.convert_to_numpy(model.optimizer.iterations)) == 4
+    assert int(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.iterations))) == 4
 
     finder = LearningRateFinder(min_lr=1e-4, max_lr=1.0, num_steps=12)
     finder.find(model, x, y, batch_size=16)
@@ -35,9 +35,9 @@ def test_finder_restores_weights_and_optimizer_state_exactly():
         np.testing.assert_array_equal(a, b)
     for v, a, b in zip(model.optimizer.variables, numpy_values(model.optimizer.variables), opt_before):
         np.testing.assert_array_equal(a, b, err_msg=v.path)
-    assert float(ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(3e-3, rel=1e-7)
+    assert float(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.learning_rate))) == pytest.approx(3e-3, rel=1e-7)
     # Training afterwards continues from the restored state, as if the sweep had not happened.
-    assert int(ops.convert_to_numpy(model.optimizer.iterations)) == 4
+    assert int(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.iterations))) == 4
 
 
 def test_sweep_records_each_batch_loss_and_stops_when_the_loss_explodes():
@@ -61,7 +61,7 @@ def test_sweep_records_each_batch_loss_and_stops_when_the_loss_explodes():
     assert all(smoothed[i] <= 4 * smoothed[:i].min() for i in range(1, n - 1))
     # The weight is back at 1 and the rate at 0.01.
     np.testing.assert_array_equal(model.get_weights()[0], [[1.0]])
-    assert float(ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.01)
+    assert float(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.learning_rate))) == pytest.approx(0.01)
     # Suggestions: the steepest point lies before the minimum of the smoothed loss.
     i_min = int(np.argmin(smoothed))
     assert finder.suggestion <= finder.learning_rates[i_min]

@@ -82,10 +82,10 @@ def test_conv_kernels_match_weights_read_before_and_after_the_step():
     model.compile(keras.optimizers.SGD(0.1, momentum=0.9),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)  # momentum is non-zero from here on
-    before = [np.array(ops.convert_to_numpy(v.value), np.float64) for v in model.trainable_variables]
+    before = [np.array(ops.convert_to_numpy(ops.convert_to_tensor(v)), np.float64) for v in model.trainable_variables]
     monitor = UpdateRatioMonitor(every=1, verbose=0)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[monitor])
-    after = [np.array(ops.convert_to_numpy(v.value), np.float64) for v in model.trainable_variables]
+    after = [np.array(ops.convert_to_numpy(ops.convert_to_tensor(v)), np.float64) for v in model.trainable_variables]
     assert monitor.names == [v.path for v in model.trainable_variables]
     expected = [np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(after, before)]
     np.testing.assert_allclose(monitor.ratios[0], expected, rtol=1e-4)
