@@ -29,9 +29,13 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
     epoch come back, also after a divergence or a NaN; if no epoch finished
     with a finite monitored value, the weights from before training do.
 
-    The batch check is declared ``async_safe``: under JAX it runs beside the
-    training loop instead of blocking it after every step (training then
-    stops within a step or two of the first bad batch).
+    The batch check needs each batch's loss on the host, a device sync per
+    step (as with ``keras.callbacks.TerminateOnNaN``). It runs in the
+    training thread: run beside the loop (Keras' ``async_safe``), a stop
+    requested mid-epoch races with the JAX trainer's state hand-over and
+    crashes it ("Buffer has been deleted or donated"). With
+    ``check_batches=False`` the callback is marked ``async_safe`` and adds
+    no per-step work.
 
     Args:
         monitor, min_delta, patience, verbose, mode, baseline,
@@ -93,7 +97,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self.divergence_factor = divergence_factor
         self.divergence_monitor = divergence_monitor
         self.check_batches = bool(check_batches)
-        self.async_safe = True
+        self.async_safe = not self.check_batches  # see the class docstring
         self.stop_reason = None
         self.first_loss = None
         self._initial_weights = None
