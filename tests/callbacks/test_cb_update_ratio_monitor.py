@@ -139,6 +139,7 @@ def test_state_is_fresh_for_each_fit_and_plot_renders():
     fig.savefig(buf, format="png")
     assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fig.axes[0].get_yscale() == "log"
+    assert fig._repr_png_()[:4] == b"\x89PNG"  # Jupyter shows the returned figure as an image
 
 
 def test_does_not_hook_batch_end():
