@@ -100,3 +100,18 @@ def test_schedule_object_optimizer_is_refused():
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         LearningRateFinder(**kwargs)
+
+
+def test_fresh_optimizer_comes_back_with_zero_slots_and_no_iterations():
+    x, y = np.ones((16, 2), "float32"), np.zeros((16, 1), "float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
+    weights = [w.copy() for w in model.get_weights()]
+    LearningRateFinder(min_lr=1e-3, max_lr=1.0, num_steps=8).find(model, x, y, batch_size=4)
+    for a, b in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    opt = model.optimizer
+    assert int(ops.convert_to_numpy(ops.convert_to_tensor(opt.iterations))) == 0
+    slots = [v for v in opt.variables if "momentum" in v.path]
+    assert slots and all(not np.any(ops.convert_to_numpy(ops.convert_to_tensor(v))) for v in slots)
+    assert float(ops.convert_to_numpy(ops.convert_to_tensor(opt.learning_rate))) == pytest.approx(0.05)
