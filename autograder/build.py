@@ -29,7 +29,7 @@ from pathlib import Path
 
 from autograder import config
 from autograder.course_dir import CourseDir, CourseError, NbgraderError, graded_cells
-from autograder.release_check import check_release_files
+from autograder.release_check import check_release_files, lint_source
 
 SOLUTION_STUDENT = "build-solution"
 BLANK_STUDENT = "build-blank"
@@ -69,6 +69,7 @@ def run_source(course, assignment, fast=True):
     nb = nbformat.read(str(a.notebook), as_version=4)
     timeout = config.cell_timeout(a.id, full=not fast)
     client = NotebookClient(nb, timeout=timeout, kernel_name=config.KERNEL_NAME, allow_errors=False,
+                            extra_arguments=list(config.KERNEL_ARGUMENTS),
                             resources={"metadata": {"path": str(workdir)}})
     problems = []
     start = time.perf_counter()
@@ -197,6 +198,7 @@ def build_assignment(course, assignment, fast=True, log=print):
             result.manual_cells.append((grade_id, points))
     if result.auto_points == 0:
         result.problems.append(f"{a.id}: the source notebook has no autograded test cell with points")
+    result.problems += lint_source(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)
 
     log(f"[{a.id}] running the source notebook ({'fast' if fast else 'full'} mode) ...")
     result.run_seconds, problems = run_source(course, a, fast=fast)

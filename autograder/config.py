@@ -15,6 +15,9 @@ COURSE_ID = "cnn-course"
 #: kernel of the Python that runs the build (jupyter_client maps it to
 #: ``sys.executable``), so the kernel sees the same installed packages.
 KERNEL_NAME = "python3"
+#: Extra kernel arguments: no history file, and the kernel's own log (e.g. ipykernel's
+#: "running over TCP without encryption" warning) kept off the build's terminal.
+KERNEL_ARGUMENTS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
 
 #: Seconds one cell may run when autograding (grading always runs in fast mode)
 #: and when the build executes a source notebook in fast mode. A notebook's

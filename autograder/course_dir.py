@@ -124,7 +124,7 @@ def graded_cells(notebook_path):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
             autograded = cell["cell_type"] == "code" and not meta.get("solution")
-            cells.append((meta["grade_id"], float(meta.get("points", 0)), autograded))
+            cells.append((meta.get("grade_id", "?"), float(meta.get("points") or 0), autograded))
     return cells
 
 
@@ -188,6 +188,7 @@ class CourseDir:
         itself when autograding).
         """
         env = dict(os.environ)
+        env["PATH"] = _with_python_bin(env.get("PATH", ""))
         paths = [str(self.root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -243,6 +244,9 @@ class CourseDir:
         """An open :class:`nbgrader.api.Gradebook` (use as a context manager)."""
         from nbgrader.api import Gradebook
 
+        # nbgrader runs the `alembic` script (from PATH) when it creates a gradebook; a venv's
+        # scripts are not on PATH when `course` is run as .venv/bin/course without activating it.
+        os.environ["PATH"] = _with_python_bin(os.environ.get("PATH", ""))
         self.prepare()
         return Gradebook(self.db_url, config.COURSE_ID)
 
@@ -369,6 +373,13 @@ def _is_test_cell(gb, grade_cell):
     except MissingEntry:
         return True
     return False
+
+
+def _with_python_bin(path):
+    """``path`` (a PATH value) with the folder of this Python's scripts first."""
+    bin_dir = os.path.dirname(sys.executable)
+    parts = [p for p in path.split(os.pathsep) if p]
+    return path if parts[:1] == [bin_dir] else os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
 
 
 def _check_student_id(student):

@@ -25,6 +25,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Kernel, per-cell timeout (the build passes each notebook's own value from
 # autograder/config.py on the command line), no retries: a timeout is a result.
 c.Execute.kernel_name = _course.KERNEL_NAME
+c.Execute.extra_arguments = list(_course.KERNEL_ARGUMENTS)
 c.Execute.timeout = _course.DEFAULT_CELL_TIMEOUT
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0

@@ -164,3 +164,39 @@ def check_release_files(source_path, release_path):
     source_nb = json.loads(source_path.read_text(encoding="utf-8"))
     release_nb = json.loads(release_path.read_text(encoding="utf-8"))
     return check_release(source_nb, release_nb, name)
+
+
+def lint_source(source_nb, name):
+    """Problems (strings) with a source notebook's conventions (see HELPERS_NOTEBOOKS / NOTEBOOKS.md).
+
+    Committed without outputs; first code cell tagged ``parameters``; unique grade ids; graded test
+    cells locked, with points; hidden tests only inside graded cells; solution markers only in
+    solution cells.
+    """
+    problems = []
+    cells = source_nb.get("cells", [])
+    code_cells = [c for c in cells if c.get("cell_type") == "code"]
+    if code_cells and "parameters" not in code_cells[0].get("metadata", {}).get("tags", []):
+        problems.append(f"{name}: the first code cell (the set-up cell) is not tagged `parameters`")
+    seen = {}
+    for i, cell in enumerate(cells):
+        meta = _nbgrader(cell)
+        src = _source(cell)
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+            problems.append(f"{name}: source cell {i} has outputs or an execution count; commit notebooks "
+                            f"without outputs (Kernel > Restart and Clear Outputs)")
+        gid = meta.get("grade_id")
+        if gid:
+            if gid in seen:
+                problems.append(f"{name}: grade_id {gid!r} is used by cells {seen[gid]} and {i}")
+            seen.setdefault(gid, i)
+        if meta.get("grade") and not meta.get("points"):
+            problems.append(f"{name}: graded cell {i} ({gid}) has no points")
+        if meta.get("grade") and not meta.get("solution") and not meta.get("locked"):
+            problems.append(f"{name}: graded test cell {i} ({gid}) is not locked")
+        if MARKERS["hidden test"][0] in src and not (meta.get("grade") and not meta.get("solution")):
+            problems.append(f"{name}: cell {i} has hidden tests but is not a graded test cell "
+                            f"(nbgrader metadata grade: true, solution: false)")
+        if MARKERS["solution"][0] in src and not meta.get("solution"):
+            problems.append(f"{name}: cell {i} has a solution region but is not an nbgrader solution cell")
+    return problems
