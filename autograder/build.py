@@ -186,8 +186,12 @@ def grade_build_students(course, assignment, result):
 
 # -- one assignment, all assignments ---------------------------------------------------------------
 
-def build_assignment(course, assignment, fast=True, log=print):
-    """Run, release, verify and test-grade one assignment; return its :class:`BuildResult`."""
+def build_assignment(course, assignment, fast=True, log=print, keep_students=False):
+    """Run, release, verify and test-grade one assignment; return its :class:`BuildResult`.
+
+    The build's two students (:data:`SOLUTION_STUDENT`, :data:`BLANK_STUDENT`) are removed from
+    the gradebook afterwards unless a check failed or ``keep_students`` is true.
+    """
     a = course.assignment(assignment)
     result = BuildResult(a.id)
     for grade_id, points, autograded in graded_cells(a.notebook):
@@ -217,21 +221,21 @@ def build_assignment(course, assignment, fast=True, log=print):
     except (CourseError, NbgraderError) as e:
         result.problems.append(f"{a.id}: {e}")
     result.grade_seconds = time.perf_counter() - start
-    if result.ok:
+    if result.ok and not keep_students:
         for student in BUILD_STUDENTS:
             course.remove_student(student)
         shutil.rmtree(course.build_dir / "tmp" / a.id, ignore_errors=True)
     return result
 
 
-def build(course, only=None, fast=True, log=print):
+def build(course, only=None, fast=True, log=print, keep_students=False):
     """Build the assignments named in ``only`` (default: all); return their results."""
     assignments = [course.assignment(k) for k in only] if only else course.assignments()
     if not assignments:
         raise CourseError(f"no source notebooks found in {course.notebooks_dir} "
                           f"(expected notebooks/NN_<name>/<name>.ipynb)")
     course.prepare()
-    return [build_assignment(course, a, fast=fast, log=log) for a in assignments]
+    return [build_assignment(course, a, fast=fast, log=log, keep_students=keep_students) for a in assignments]
 
 
 def _fmt(x, spec):
@@ -284,6 +288,9 @@ def parser():
     p.add_argument("--build-dir", metavar="DIR",
                    help=f"nbgrader course directory (default: ${config.BUILD_DIR_ENV} or <repo>/course_build)")
     p.add_argument("--root", metavar="DIR", help="the course checkout (default: found from the current folder)")
+    p.add_argument("--keep-students", action="store_true",
+                   help=f"keep the build's test students ({SOLUTION_STUDENT}, {BLANK_STUDENT}) in the gradebook "
+                        f"and their autograded notebooks and feedback (kept anyway when a check fails)")
     return p
 
 
@@ -296,7 +303,8 @@ def main(argv=None):
             course.assignment(key)
         print(f"course build: {course.root} -> {course.build_dir} ({'fast' if ns.fast else 'full'} mode)",
               flush=True)
-        results = build(course, only=only, fast=ns.fast, log=lambda m: print(m, flush=True))
+        results = build(course, only=only, fast=ns.fast, log=lambda m: print(m, flush=True),
+                        keep_students=ns.keep_students)
     except CourseError as e:
         print(f"course build: {e}", file=sys.stderr)
         return 2

@@ -1,9 +1,10 @@
 """A full round trip of 00_warmup through real nbgrader.
 
 `course build --only warmup --fast` (the CLI, in a subprocess) runs the source
-notebook, generates the release and verifies it; then, through the Python API,
-the instructor's solution and the untouched release are submitted as two
-students, autograded and given feedback.
+notebook, generates the release, verifies it, and grades the instructor's
+solution and the untouched release as two students (kept with
+--keep-students). Then, through the Python API, a third student with one wrong
+function is submitted, autograded and given feedback: partial credit.
 """
 
 import json
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 
-from autograder.build import solution_submission
+from autograder.build import BLANK_STUDENT, SOLUTION_STUDENT, solution_submission
 from autograder.course_dir import CourseDir
 from autograder.release_check import check_release_files, notebook_text, secrets
 
@@ -26,14 +27,14 @@ def built(tmp_path_factory, request):
     build_dir = tmp_path_factory.mktemp("course_build")
     env = dict(os.environ, PYTHONPATH=str(repo), TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.run([sys.executable, "-m", "course", "build", "--only", "warmup", "--fast",
-                           "--build-dir", str(build_dir)],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=600)
-    return repo, build_dir, proc
+                           "--build-dir", str(build_dir), "--keep-students"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return CourseDir(root=repo, build_dir=build_dir), proc
 
 
 def test_course_build_succeeds_and_prints_the_table(built):
-    _, build_dir, proc = built
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    course, proc = built
     lines = proc.stdout.splitlines()
     header = next(i for i, ln in enumerate(lines) if ln.startswith("notebook"))
     for column in ("points", "solution", "blank", "run (s)", "grade (s)", "status"):
@@ -42,48 +43,56 @@ def test_course_build_succeeds_and_prints_the_table(built):
     assert row[:7] == ["00_warmup", "8", "+", "2", "written", "8", "0"] and row[-1] == "ok", lines[header + 2]
     assert "answer_normalization_statistics (2 points)" in proc.stdout
     assert proc.stderr.strip() == "", proc.stderr     # quiet: no kernel or TensorFlow logs
-    assert (build_dir / "release" / "00_warmup" / "warmup.ipynb").is_file()
-    assert (build_dir / "executed" / "00_warmup" / "warmup.ipynb").is_file()
-    assert (build_dir / "nbgrader_config.py").is_file()
+    for path in ("release/00_warmup/warmup.ipynb", "executed/00_warmup/warmup.ipynb", "nbgrader_config.py",
+                 "gradebook.db"):
+        assert (course.build_dir / path).is_file(), path
 
 
 def test_release_contains_no_solution_or_hidden_test(built):
-    repo, build_dir, _ = built
-    source = repo / "notebooks" / "00_warmup" / "warmup.ipynb"
-    release = build_dir / "release" / "00_warmup" / "warmup.ipynb"
-    assert check_release_files(source, release) == []
-    text = notebook_text(json.loads(release.read_text()))
-    assert len(secrets(json.loads(source.read_text()))) >= 10
-    for leak in ("np.maximum(1e-8", "autograder", "X.std(axis=(0, 1, 2))", "BEGIN SOLUTION",
+    course, _ = built
+    a = course.assignment("warmup")
+    release = course.path("release", a) / "warmup.ipynb"
+    assert check_release_files(a.notebook, release) == []
+    nb = json.loads(release.read_text())
+    text = notebook_text(nb)
+    assert len(secrets(json.loads(a.notebook.read_text()))) >= 10
+    for leak in ("np.argmax(scores, axis=1)\n", "autograder", "X.std(axis=(0, 1, 2))", "BEGIN SOLUTION",
                  "HIDDEN TESTS", "information from the test set leak"):
         assert leak not in text
-    assert text.count("raise NotImplementedError()") == 4
+    stubs = [c for c in nb["cells"] if c["cell_type"] == "code" and "raise NotImplementedError()" in "".join(c["source"])]
+    assert len(stubs) == 4
     assert "YOUR ANSWER HERE" in text
 
 
-def test_solution_gets_every_point_and_blank_gets_zero(built, tmp_path):
-    repo, build_dir, proc = built
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    course = CourseDir(root=repo, build_dir=build_dir)
+def test_solution_gets_every_point_and_blank_gets_zero(built):
+    course, _ = built
+    solution, blank = course.scores("warmup", SOLUTION_STUDENT), course.scores("warmup", BLANK_STUDENT)
+    assert solution.auto_max == 8 and solution.manual_max == 2
+    assert solution.auto_score == 8, solution.failed()
+    assert blank.auto_score == 0
+    assert {c.grade_id for c in solution.cells if c.autograded} == {
+        "test_channel_mean_std", "test_normalize", "test_one_hot", "test_accuracy"}
+    assert [c.grade_id for c in solution.cells if not c.autograded] == ["answer_normalization_statistics"]
+    html = course.build_dir / "feedback" / SOLUTION_STUDENT / "00_warmup" / "warmup.html"
+    assert html.stat().st_size > 10_000
+    blank_html = course.feedback("warmup", BLANK_STUDENT)
+    assert [p.name for p in blank_html] == ["warmup.html"]
+    assert "NotImplementedError" in blank_html[0].read_text()
+
+
+def test_partial_credit_through_the_api(built, tmp_path):
+    course, _ = built
     a = course.assignment("warmup")
-    release_nb = course.path("release", a) / "warmup.ipynb"
-    solved = solution_submission(a.notebook, release_nb, tmp_path / "warmup.ipynb")
-    course.submit(a, "alice", solved)
-    course.submit(a, "bob", course.path("release", a))       # the untouched release folder
-
-    for student in ("alice", "bob"):
-        course.autograde(a, student)
-    alice, bob = course.scores(a, "alice"), course.scores(a, "bob")
-    assert alice.auto_max == 8 and alice.manual_max == 2
-    assert alice.auto_score == 8, alice.failed()
-    assert bob.auto_score == 0
-    assert {c.grade_id for c in alice.cells if c.autograded} == {
-        "test_rel_error", "test_channel_mean_std", "test_normalize", "test_one_hot"}
-    assert [c.grade_id for c in alice.cells if not c.autograded] == ["answer_normalization_statistics"]
-
-    for student in ("alice", "bob"):
-        html = course.feedback(a, student)
-        assert [p.name for p in html] == ["warmup.html"]
-        assert html[0].stat().st_size > 10_000
-    bob_html = (build_dir / "feedback" / "bob" / "00_warmup" / "warmup.html").read_text()
-    assert "NotImplementedError" in bob_html
+    nb_path = solution_submission(a.notebook, course.path("release", a) / "warmup.ipynb", tmp_path / "warmup.ipynb")
+    nb = json.loads(nb_path.read_text())
+    for cell in nb["cells"]:     # a plausible mistake: one-hot with y.max() + 1 columns
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "one_hot_solution":
+            cell["source"] = "def one_hot(y, num_classes):\n    return np.eye(y.max() + 1)[y]\n"
+    nb_path.write_text(json.dumps(nb))
+    course.submit(a, "alice", nb_path)
+    course.autograde(a, "alice")
+    scores = course.scores(a, "alice")
+    assert scores.auto_score == 6
+    assert [c.grade_id for c in scores.failed()] == ["test_one_hot"]
+    html = course.feedback(a, "alice")[0].read_text()
+    assert "use num_classes for the number of columns" in html

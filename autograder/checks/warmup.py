@@ -10,64 +10,14 @@ the common mistakes (``autograder/mutants/warmup.py`` lists them).
 import numpy as np
 
 from course.check.core import expect, expect_close, expect_shape
-from course.check.warmup import AXIS_CAUSE, FLOOR_CAUSE, _call, _diagnose, _expect_number, _unpack_pair
+from course.check.warmup import (AXIS1_CAUSE, AXIS_CAUSE, ZERO_CAUSE, _call_accuracy, _call, _diagnose,
+                                  _expect_fraction, _unpack_pair)
 
-__all__ = ["check_rel_error", "check_channel_mean_std", "check_normalize", "check_one_hot"]
+__all__ = ["check_channel_mean_std", "check_normalize", "check_one_hot", "check_accuracy"]
 
 
 def _rng(salt):
     return np.random.default_rng(20240 + salt)
-
-
-# -- rel_error -----------------------------------------------------------------------------------
-
-def _ref_rel_error(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
-def _rel_error_mistakes(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        d = np.abs(x - y)
-        return [
-            (np.mean(d / np.maximum(1e-8, np.abs(x) + np.abs(y))),
-             "you averaged the elementwise errors; rel_error is the largest one (np.max)"),
-            (np.max(d / np.maximum(1e-8, np.abs(y))), "divide by both |x| and |y| (their sum), not by |y| alone"),
-            (np.max(d / np.maximum(1e-8, np.abs(x))), "divide by both |x| and |y| (their sum), not by |x| alone"),
-            (np.max(d / np.maximum(1e-8, np.abs(x + y))),
-             "the denominator is |x + y|; it must be |x| + |y| (x and y may have opposite signs)"),
-            (np.max(d / (np.abs(x) + np.abs(y))), FLOOR_CAUSE),
-        ]
-
-
-def _rel_error_cases():
-    rng = _rng(1)
-    a = rng.standard_normal((4, 6))
-    b = a + 1e-3 * rng.standard_normal((4, 6))
-    c = rng.standard_normal((2, 3, 5))
-    yield a, b
-    yield c, -c                                   # opposite signs everywhere: the answer is 1
-    yield c, c.copy()                             # identical: 0
-    z = np.zeros((3, 4))
-    z2 = z.copy()
-    z2[1, 2] = 1e-3
-    yield z, z2                                   # zeros except one entry: 1, floor needed
-    yield np.zeros(5), np.zeros(5)                # all zeros: 0, floor needed
-    yield 3.0, 2.5                                # plain numbers
-    yield rng.standard_normal(7), rng.standard_normal(7)
-
-
-def check_rel_error(rel_error):
-    """``rel_error(x, y)`` is ``max(|x - y| / max(1e-8, |x| + |y|))`` for arrays of any shape."""
-    for x, y in _rel_error_cases():
-        for first, second in ((x, y), (y, x)):    # symmetric in its arguments
-            got, record = _call(rel_error, first, second, name="rel_error", arg_names=["x", "y"])
-            _expect_number(got, record)
-            cause = _diagnose(got, _rel_error_mistakes(first, second),
-                              "compute |x - y| / max(1e-8, |x| + |y|) elementwise, then take the max")
-            expect_close(got, _ref_rel_error(first, second), what="relative error", call=record, tol=1e-7,
-                         cause=cause)
 
 
 # -- channel_mean_std ----------------------------------------------------------------------------
@@ -183,3 +133,34 @@ def check_one_hot(one_hot):
         expect_close(got, want, what="one-hot matrix", call=record, tol=0,
                      cause="labels are 0-based: label c sets column c of its row (Y[i, y[i]] = 1), "
                            "all other entries are 0")
+
+
+# -- accuracy ------------------------------------------------------------------------------------
+
+def check_accuracy(accuracy):
+    """``accuracy(scores, y)`` is the fraction of rows whose highest score is at column y[i]."""
+    rng = _rng(5)
+    cases = []
+    for n, c in ((50, 10), (7, 3), (1, 5), (200, 100)):
+        scores = rng.normal(size=(n, c))
+        y = rng.integers(0, c, size=n)
+        hit = rng.random(n) < 0.6          # make about 60 % of the rows correct
+        y[hit] = scores[hit].argmax(axis=1)
+        cases.append((scores, y))
+    cases.append((rng.normal(size=(12, 10)).astype(np.float32), rng.integers(0, 10, size=12)))
+    for scores, y in cases:
+        got, record = _call_accuracy(accuracy, scores.copy(), y.copy())
+        _expect_fraction(got, record)
+        pred = scores.argmax(axis=1)
+        want = float(np.mean(pred == y))
+        n = len(y)
+        mistakes = [
+            (float(np.mean(scores.argmin(axis=1) == y)),
+             "the predicted class is the one with the highest score: np.argmax, not np.argmin"),
+            (float(np.sum(pred == y)), "return the fraction of correct predictions (between 0 and 1), "
+                                       "not their count"),
+            (100.0 * want, "return a fraction between 0 and 1, not a percentage"),
+            (float(np.sum(pred == y) // n), ZERO_CAUSE),
+        ]
+        cause = _diagnose(got, mistakes, AXIS1_CAUSE + ", then the mean of (prediction == y)")
+        expect_close(got, want, what="accuracy", call=record, tol=1e-12, cause=cause)

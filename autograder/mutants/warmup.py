@@ -8,34 +8,6 @@ import numpy as np
 
 from autograder.mutants import Mutant
 
-# -- rel_error -----------------------------------------------------------------------------------
-
-
-def _rel_mean(x, y):
-    return float(np.mean(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
-def _rel_no_floor(x, y):
-    return float(np.max(np.abs(x - y) / (np.abs(x) + np.abs(y))))
-
-
-def _rel_abs_of_sum(x, y):
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x + y))))
-
-
-def _rel_to_y(x, y):
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(y))))
-
-
-def _rel_elementwise(x, y):
-    return np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
-
-
-def _rel_python_loop(x, y):
-    # works for 1-D arrays only: not vectorised
-    return max(abs(a - b) / max(1e-8, abs(a) + abs(b)) for a, b in zip(x, y))
-
-
 # -- channel_mean_std ----------------------------------------------------------------------------
 
 
@@ -130,20 +102,38 @@ def _onehot_all_rows(y, num_classes):
     return out
 
 
-MUTANTS = [
-    Mutant("rel_error", "mean_not_max", "averages the elementwise errors instead of taking the largest",
-           _rel_mean, "the largest one (np.max)", public=True),
-    Mutant("rel_error", "no_floor", "forgets max(1e-8, ...): 0/0 = nan where x and y are both 0",
-           _rel_no_floor, "max(1e-8, |x| + |y|)", public=True),
-    Mutant("rel_error", "abs_of_sum", "divides by |x + y| instead of |x| + |y|",
-           _rel_abs_of_sum, "|x + y|", public=True),
-    Mutant("rel_error", "relative_to_y", "divides by |y| only (not symmetric)",
-           _rel_to_y, "not by |y| alone", public=True),
-    Mutant("rel_error", "elementwise", "returns the array of elementwise errors",
-           _rel_elementwise, "must return a single number", public=True),
-    Mutant("rel_error", "python_loop", "loops over the first axis with zip: breaks on 2-D arrays and numbers",
-           _rel_python_loop, "raised", public=True),
+# -- accuracy ------------------------------------------------------------------------------------
 
+
+def _acc_argmin(scores, y):
+    return float(np.mean(np.argmin(scores, axis=1) == y))
+
+
+def _acc_count(scores, y):
+    return int(np.sum(np.argmax(scores, axis=1) == y))
+
+
+def _acc_percent(scores, y):
+    return 100.0 * float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def _acc_axis0(scores, y):
+    return float(np.mean(np.argmax(scores, axis=0) == y))
+
+
+def _acc_flat_argmax(scores, y):
+    return float(np.mean(np.argmax(scores) == y))
+
+
+def _acc_int_division(scores, y):
+    return np.sum(np.argmax(scores, axis=1) == y) // len(y)
+
+
+def _acc_max_not_argmax(scores, y):
+    return float(np.mean(np.max(scores, axis=1) == y))
+
+
+MUTANTS = [
     Mutant("channel_mean_std", "axis_0", "averages over the images only (one value per pixel)",
            _stats_axis0, "axis=(0, 1, 2)", public=True),
     Mutant("channel_mean_std", "global", "one mean and std for the whole array",
@@ -179,4 +169,17 @@ MUTANTS = [
     Mutant("one_hot", "int_dtype", "returns an integer matrix", _onehot_int, "float64", public=True),
     Mutant("one_hot", "all_rows", "out[:, y] = 1 sets the columns of every row", _onehot_all_rows,
            "0-based", public=True),
+
+    Mutant("accuracy", "argmin", "predicts the class with the lowest score", _acc_argmin, "np.argmin",
+           public=True),
+    Mutant("accuracy", "count", "returns the number of correct predictions", _acc_count, "not their count",
+           public=True),
+    Mutant("accuracy", "percent", "returns a percentage", _acc_percent, "not a percentage", public=True),
+    Mutant("accuracy", "axis_0", "argmax over the examples (axis 0)", _acc_axis0, "axis=1", public=True),
+    Mutant("accuracy", "flat_argmax", "argmax of the whole score matrix (no axis)", _acc_flat_argmax,
+           "axis=1", public=True),
+    Mutant("accuracy", "int_division", "integer division // of the count by N", _acc_int_division, "//",
+           public=True),
+    Mutant("accuracy", "max_not_argmax", "compares the highest score, not its index, with y",
+           _acc_max_not_argmax, "not the score itself", public=True),
 ]

@@ -13,7 +13,7 @@ import numpy as np
 
 from course.check.core import CheckFailure, call, expect, expect_close, expect_shape
 
-__all__ = ["check_rel_error", "check_channel_mean_std", "check_normalize", "check_one_hot"]
+__all__ = ["check_channel_mean_std", "check_normalize", "check_one_hot", "check_accuracy"]
 
 
 def _call(fn, *args, **kwargs):
@@ -39,42 +39,6 @@ def _diagnose(got, mistakes, default):
             if np.any(~np.isfinite(np.asarray(wrong, dtype=np.float64))):
                 return cause
     return default
-
-
-def _expect_number(value, record):
-    expect(np.ndim(value) == 0, f"{record} must return a single number.", call=record, got=value,
-           expected="one float: the largest elementwise relative error",
-           cause="you returned the elementwise errors; reduce them with np.max")
-
-
-# -- rel_error -----------------------------------------------------------------------------------
-
-FLOOR_CAUSE = ("0 / 0: where x and y are both 0 the denominator must be max(1e-8, |x| + |y|) "
-               "(np.maximum(1e-8, np.abs(x) + np.abs(y)))")
-
-_REL_ERROR_CASES = [
-    # x, y, expected, [(known wrong result, likely cause)]
-    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]), 0.2, [
-        (0.1037037037037037, "you averaged the elementwise errors; rel_error is the largest one (np.max)"),
-        (0.5, "divide by both |x| and |y| (their sum), not by |y| alone"),
-        (1 / 3, "divide by both |x| and |y| (their sum), not by |x| alone"),
-    ]),
-    (np.zeros(3), np.zeros(3), 0.0, [(np.nan, FLOOR_CAUSE)]),
-    (np.array([1.0, -1.0]), np.array([-1.0, 1.0]), 1.0, [
-        (2e8, "the denominator is |x + y|; it must be |x| + |y| (x and y may have opposite signs)"),
-    ]),
-    (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 5.0]]), 1 / 9, []),
-    (2.0, 1.0, 1 / 3, []),
-]
-
-
-def check_rel_error(rel_error):
-    """``rel_error(x, y)`` is ``max(|x - y| / max(1e-8, |x| + |y|))`` for arrays of any shape."""
-    for x, y, expected, mistakes in _REL_ERROR_CASES:
-        got, record = _call(rel_error, x, y, name="rel_error", arg_names=["x", "y"])
-        _expect_number(got, record)
-        cause = _diagnose(got, mistakes, "compute |x - y| / max(1e-8, |x| + |y|) elementwise, then take the max")
-        expect_close(got, expected, what="relative error", call=record, tol=1e-7, cause=cause)
 
 
 # -- channel_mean_std ----------------------------------------------------------------------------
@@ -189,3 +153,53 @@ def check_one_hot(one_hot):
         expect_close(got, want, what="one-hot matrix", call=record, tol=0,
                      cause="labels are 0-based: label c sets column c of its row (Y[i, y[i]] = 1), "
                            "all other entries are 0")
+
+
+# -- accuracy ------------------------------------------------------------------------------------
+
+ZERO_CAUSE = ("nothing counted as correct: compare np.argmax(scores, axis=1) (the index of each row's "
+              "highest score, not the score itself) with y, and divide as floats (not //)")
+AXIS1_CAUSE = "one prediction per example: take the argmax of each row, np.argmax(scores, axis=1)"
+
+
+def _expect_fraction(value, record):
+    expect(np.ndim(value) == 0, f"{record} must return a single number.", call=record, got=value,
+           expected="one float: the fraction of correct predictions",
+           cause="reduce the per-example results with np.mean")
+
+
+def _call_accuracy(accuracy, scores, y):
+    try:
+        return _call(accuracy, scores, y, name="accuracy", arg_names=["scores", "y"])
+    except CheckFailure as e:
+        if "broadcast" in str(e):
+            raise CheckFailure(f"{e}\n  likely cause: {AXIS1_CAUSE}") from None
+        raise
+
+
+_ACCURACY_SCORES = np.array([[2.0, 1.0, 0.5], [0.1, 0.3, 0.2], [1.5, -1.0, 2.5],
+                             [0.0, 0.9, -0.3], [3.0, 2.0, 1.0], [-1.0, -2.0, -0.5]])
+_ACCURACY_CASES = [
+    # scores, y, expected, [(known wrong result, likely cause)]
+    (_ACCURACY_SCORES, np.array([0, 1, 1, 1, 2, 2]), 2 / 3, [
+        (1 / 3, "the predicted class is the one with the highest score: np.argmax, not np.argmin"),
+        (4.0, "return the fraction of correct predictions (between 0 and 1), not their count"),
+        (200 / 3, "return a fraction between 0 and 1, not a percentage"),
+        (0.0, ZERO_CAUSE),
+    ]),
+    (5.0 * np.eye(4), np.arange(4), 1.0, [
+        (4.0, "return the fraction of correct predictions (between 0 and 1), not their count"),
+        (100.0, "return a fraction between 0 and 1, not a percentage"),
+        (0.0, ZERO_CAUSE),
+    ]),
+    (np.array([[0.2, 0.7]]), np.array([0]), 0.0, []),
+]
+
+
+def check_accuracy(accuracy):
+    """``accuracy(scores, y)`` is the fraction of rows whose highest score is at column y[i]."""
+    for scores, y, expected, mistakes in _ACCURACY_CASES:
+        got, record = _call_accuracy(accuracy, scores.copy(), y.copy())
+        _expect_fraction(got, record)
+        cause = _diagnose(got, mistakes, AXIS1_CAUSE + ", then the mean of (prediction == y)")
+        expect_close(got, expected, what="accuracy", call=record, tol=1e-12, cause=cause)
