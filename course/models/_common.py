@@ -65,6 +65,11 @@ def conv_bn_relu(x, filters, kernel_size=3, strides=1, weight_decay=0.0, name=No
     return keras.layers.ReLU(name=None if name is None else name + "_relu")(x)
 
 
-def classifier(x, num_classes, name="predictions"):
-    """Dense layer to ``num_classes`` with a softmax (probabilities out)."""
-    return keras.layers.Dense(num_classes, activation="softmax", name=name)(x)
+def classifier(x, num_classes, weight_decay=0.0):
+    """Dense layer to ``num_classes`` ("scores") and a float32 softmax ("probabilities").
+
+    The softmax is computed in float32 even under a mixed-precision policy.
+    """
+    reg = keras.regularizers.L2(weight_decay) if weight_decay else None
+    x = keras.layers.Dense(num_classes, kernel_regularizer=reg, name="scores")(x)
+    return keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)

@@ -27,7 +27,7 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
             input first (for example ``keras.layers.RandomFlip("horizontal")``
             or ``course.layers.RandomPadCrop(4)``); they are active only when
             training.
-        weight_decay: L2 factor on the conv kernels (0 for none).
+        weight_decay: L2 factor on the conv and dense kernels (0 for none).
         name: the model's name.
 
     Returns:
@@ -58,5 +58,5 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if rate:
         x = keras.layers.Dropout(rate, name="dropout")(x)
-    outputs = classifier(x, num_classes)
+    outputs = classifier(x, num_classes, weight_decay)
     return keras.Model(inputs, outputs, name=name)
