@@ -22,6 +22,13 @@ import numpy as np
 __all__ = [
     "fit_pca_color",
     "pca_color_offsets",
+    "split_seed",
+    "random_flip",
+    "random_pad_crop",
+    "random_flip_pad_crop",
+    "random_brightness_contrast",
+    "pca_color_jitter",
+    "random_cutout",
 ]
 
 
@@ -133,3 +140,194 @@ def pca_color_offsets(eigenvalues, eigenvectors, alphas):
     if a.ndim != 2 or a.shape[1] != 3:
         raise ValueError(f"alphas must have shape (N, 3); got {a.shape}")
     return (a * vals) @ vecs.T
+
+
+# --------------------------------------------------------------------------- TensorFlow batch ops
+#
+# Every op takes a batch ``images`` of shape (N, H, W, C) and ``seed``, a
+# shape-[2] integer tensor for TensorFlow's stateless random ops, and draws
+# independent values per image. Ops that change pixel values expect float
+# images in [0, 1].
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def split_seed(seed, n):
+    """``n`` independent stateless seeds (shape ``[n, 2]``) derived from ``seed``.
+
+    >>> s = split_seed([1, 2], 3)
+    >>> tuple(s.shape)
+    (3, 2)
+    """
+    tf = _tf()
+    return tf.random.experimental.stateless_split(tf.cast(tf.convert_to_tensor(seed), tf.int64), n)
+
+
+def _batch_size(images):
+    tf = _tf()
+    return tf.shape(images)[0]
+
+
+def random_flip(images, seed, p=0.5):
+    """Mirror each image left-right with probability ``p`` (one coin per image).
+
+    >>> import numpy as np
+    >>> x = np.arange(2 * 1 * 3 * 1, dtype="float32").reshape(2, 1, 3, 1)
+    >>> out = random_flip(x, seed=[0, 0], p=1.0).numpy()
+    >>> out[0, 0, :, 0].tolist()
+    [2.0, 1.0, 0.0]
+    """
+    tf = _tf()
+    images = tf.convert_to_tensor(images)
+    n = _batch_size(images)
+    flip = tf.random.stateless_uniform([n], seed=seed) < p
+    return tf.where(flip[:, None, None, None], tf.reverse(images, axis=[2]), images)
+
+
+def _crop_rows_cols(padded, oy, ox, h, w, flip=None):
+    """Per-image crop (and optional mirror) of ``padded`` at offsets ``oy``/``ox`` with two gathers."""
+    tf = _tf()
+    rows = oy[:, None] + tf.range(h)[None, :]  # (N, h)
+    cols = tf.range(w)[None, :]
+    if flip is not None:
+        cols = tf.where(flip[:, None], (w - 1) - cols, cols)
+    cols = ox[:, None] + cols  # (N, w)
+    out = tf.gather(padded, rows, axis=1, batch_dims=1)  # (N, h, W + 2p, C)
+    return tf.gather(out, cols, axis=2, batch_dims=1)  # (N, h, w, C)
+
+
+def _pad_and_offsets(images, seed, padding):
+    tf = _tf()
+    images = tf.convert_to_tensor(images)
+    if padding < 0:
+        raise ValueError(f"padding must be >= 0; got {padding}")
+    n = _batch_size(images)
+    padded = tf.pad(images, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
+    offsets = tf.random.stateless_uniform([n, 2], seed=seed, minval=0, maxval=2 * padding + 1, dtype=tf.int32)
+    return images, padded, offsets[:, 0], offsets[:, 1]
+
+
+def random_pad_crop(images, seed, padding=4):
+    """Zero-pad by ``padding`` pixels, then crop back to ``H x W`` at a random offset PER IMAGE.
+
+    Unlike ``keras.layers.RandomCrop`` (one offset for the whole batch), every
+    image gets its own offset in ``[0, 2 * padding]`` along each axis, i.e. a
+    translation of up to ``padding`` pixels. Works for any dtype.
+
+    >>> import numpy as np
+    >>> x = np.ones((4, 8, 8, 3), "float32")
+    >>> tuple(random_pad_crop(x, seed=[1, 2], padding=2).shape)
+    (4, 8, 8, 3)
+    """
+    tf = _tf()
+    images, padded, oy, ox = _pad_and_offsets(images, seed, padding)
+    h, w = tf.shape(images)[1], tf.shape(images)[2]
+    return _crop_rows_cols(padded, oy, ox, h, w)
+
+
+def random_flip_pad_crop(images, seed, padding=4, p_flip=0.5):
+    """:func:`random_flip` and :func:`random_pad_crop` fused into two gathers (the pipeline's fast path).
+
+    Same distribution as flipping then pad-cropping; the flip is folded into
+    the column indices, so no extra pass over the pixels is needed.
+
+    >>> import numpy as np
+    >>> x = np.zeros((3, 8, 8, 3), "uint8")
+    >>> tuple(random_flip_pad_crop(x, seed=[0, 1]).shape)
+    (3, 8, 8, 3)
+    """
+    tf = _tf()
+    s_crop, s_flip = tf.unstack(split_seed(seed, 2))
+    images, padded, oy, ox = _pad_and_offsets(images, s_crop, padding)
+    h, w = tf.shape(images)[1], tf.shape(images)[2]
+    flip = tf.random.stateless_uniform([tf.shape(images)[0]], seed=s_flip) < p_flip
+    return _crop_rows_cols(padded, oy, ox, h, w, flip=flip)
+
+
+def random_brightness_contrast(images, seed, brightness=0.2, contrast=0.2):
+    """Per-image brightness shift and contrast scaling of float images in [0, 1], clipped to [0, 1].
+
+    Each image gets ``delta ~ U(-brightness, brightness)`` added and its
+    deviation from its own mean scaled by ``factor ~ U(1 - contrast, 1 + contrast)``.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((4, 8, 8, 3)).astype("float32")
+    >>> y = random_brightness_contrast(x, seed=[3, 4], brightness=0.5, contrast=0.5).numpy()
+    >>> bool(y.min() >= 0.0 and y.max() <= 1.0)
+    True
+    """
+    tf = _tf()
+    if brightness < 0 or contrast < 0 or contrast > 1:
+        raise ValueError(
+            f"need brightness >= 0 and 0 <= contrast <= 1; got brightness={brightness}, contrast={contrast}"
+        )
+    images = tf.convert_to_tensor(images)
+    n = _batch_size(images)
+    s_b, s_c = tf.unstack(split_seed(seed, 2))
+    delta = tf.random.stateless_uniform([n, 1, 1, 1], seed=s_b, minval=-brightness, maxval=brightness,
+                                        dtype=images.dtype)
+    factor = tf.random.stateless_uniform([n, 1, 1, 1], seed=s_c, minval=1.0 - contrast,
+                                         maxval=1.0 + contrast, dtype=images.dtype)
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    return tf.clip_by_value((images - mean) * factor + mean + delta, 0.0, 1.0)
+
+
+def pca_color_jitter(images, seed, eigenvalues, eigenvectors, std=0.1, clip=False):
+    """AlexNet's colour augmentation on float images in [0, 1].
+
+    Each image gets the same RGB offset added to all its pixels:
+    ``sum_i alpha_i * lambda_i * p_i`` with ``alpha_i ~ N(0, std)`` drawn per
+    image, and ``(lambda_i, p_i)`` from :func:`fit_pca_color` on the training
+    images. The offsets have zero mean, so mean colour statistics are kept.
+    ``clip=True`` clips the result to [0, 1] (slightly biasing the mean).
+
+    >>> import numpy as np
+    >>> x = np.full((2, 4, 4, 3), 0.5, "float32")
+    >>> vals, vecs = np.array([0.02, 0.005, 0.001]), np.eye(3)
+    >>> y = pca_color_jitter(x, [0, 0], vals, vecs, std=0.1).numpy()
+    >>> bool(np.allclose(y - y[:, :1, :1, :], 0))  # one offset per image
+    True
+    """
+    tf = _tf()
+    images = tf.convert_to_tensor(images)
+    vals = tf.constant(np.asarray(eigenvalues, np.float32).reshape(3), dtype=images.dtype)
+    vecs = tf.constant(np.asarray(eigenvectors, np.float32).reshape(3, 3), dtype=images.dtype)
+    n = _batch_size(images)
+    alpha = tf.random.stateless_normal([n, 3], seed=seed, stddev=std, dtype=images.dtype)
+    offset = tf.matmul(alpha * vals[None, :], vecs, transpose_b=True)  # (N, 3)
+    out = images + offset[:, None, None, :]
+    return tf.clip_by_value(out, 0.0, 1.0) if clip else out
+
+
+def random_cutout(images, seed, size=8, fill_value=0.0):
+    """Cutout (DeVries & Taylor, 2017): set a ``size x size`` square to ``fill_value`` in each image.
+
+    The square's centre is uniform over the image (so it may be partly
+    outside), independently per image. Applied after normalisation,
+    ``fill_value=0`` is the training mean.
+
+    >>> import numpy as np
+    >>> y = random_cutout(np.ones((2, 8, 8, 1), "float32"), seed=[0, 0], size=4).numpy()
+    >>> bool((y == 0).any(axis=(1, 2, 3)).all())
+    True
+    """
+    tf = _tf()
+    if size < 0:
+        raise ValueError(f"size must be >= 0; got {size}")
+    images = tf.convert_to_tensor(images)
+    shape = tf.shape(images)
+    n, h, w = shape[0], shape[1], shape[2]
+    cy = tf.random.stateless_uniform([n], seed=seed, minval=0, maxval=h, dtype=tf.int32)
+    cx = tf.random.stateless_uniform([n], seed=tf.random.experimental.stateless_fold_in(seed, 1),
+                                     minval=0, maxval=w, dtype=tf.int32)
+    half = size // 2
+    ry = tf.range(h)[None, :] - (cy[:, None] - half)  # (N, H)
+    rx = tf.range(w)[None, :] - (cx[:, None] - half)
+    in_y = (ry >= 0) & (ry < size)
+    in_x = (rx >= 0) & (rx < size)
+    hole = in_y[:, :, None] & in_x[:, None, :]  # (N, H, W)
+    return tf.where(hole[..., None], tf.cast(fill_value, images.dtype), images)
