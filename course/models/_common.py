@@ -7,6 +7,12 @@ reference model loads without importing ``course`` (unless the model holds
 
 import keras
 
+# Batch normalisation's moving-average momentum in every builder. Keras'
+# default (0.99) needs several hundred steps before the moving statistics
+# are usable at inference, which short CPU runs never reach; 0.9 (PyTorch's
+# default, momentum=0.1 in its convention) is usable after a few dozen.
+BN_MOMENTUM = 0.9
+
 
 def check_input_shape(input_shape, name="input_shape", min_size=None):
     """Return ``input_shape`` as a tuple of 3 positive ints (H, W, C), or raise."""
@@ -61,7 +67,7 @@ def conv_bn_relu(x, filters, kernel_size=3, strides=1, weight_decay=0.0, name=No
         kernel_initializer="he_normal", kernel_regularizer=reg,
         name=None if name is None else name + "_conv",
     )(x)
-    x = keras.layers.BatchNormalization(name=None if name is None else name + "_bn")(x)
+    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=None if name is None else name + "_bn")(x)
     return keras.layers.ReLU(name=None if name is None else name + "_relu")(x)
 
 

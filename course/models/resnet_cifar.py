@@ -3,7 +3,7 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_input_shape, check_num_classes, check_positive_int, classifier, conv_bn_relu,
+    BN_MOMENTUM, apply_augment, check_input_shape, check_num_classes, check_positive_int, classifier, conv_bn_relu,
 )
 
 
@@ -27,11 +27,11 @@ def basic_block(x, filters, stride, weight_decay=0.0, name="block"):
     y = conv_bn_relu(x, filters, strides=stride, weight_decay=weight_decay, name=name + "_1")
     y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                             kernel_regularizer=reg, name=name + "_2_conv")(y)
-    y = keras.layers.BatchNormalization(name=name + "_2_bn")(y)
+    y = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name + "_2_bn")(y)
     if stride != 1 or x.shape[-1] != filters:
         x = keras.layers.Conv2D(filters, 1, strides=stride, use_bias=False, kernel_initializer="he_normal",
                                 kernel_regularizer=reg, name=name + "_shortcut_conv")(x)
-        x = keras.layers.BatchNormalization(name=name + "_shortcut_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name + "_shortcut_bn")(x)
     y = keras.layers.Add(name=name + "_add")([x, y])
     return keras.layers.ReLU(name=name + "_out")(y)
 

@@ -3,7 +3,7 @@
 import keras
 
 from course.layers import LocalResponseNormalization
-from course.models._common import apply_augment, check_input_shape, check_num_classes, check_rate, classifier
+from course.models._common import BN_MOMENTUM, apply_augment, check_input_shape, check_num_classes, check_rate, classifier
 
 # Table 1 of the paper. Ints are 3x3 convolutions, ("1x1", n) are 1x1 ones, "M" is 2x2 max-pooling.
 CONFIGS = {
@@ -97,7 +97,7 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
                                 activation=None if batch_norm else "relu", kernel_regularizer=reg,
                                 name=layer_name)(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=layer_name + "_bn")(x)
+            x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=layer_name + "_bn")(x)
             x = keras.layers.ReLU(name=layer_name + "_relu")(x)
         index += 1
     x = keras.layers.Flatten(name="flatten")(x)
