@@ -9,6 +9,7 @@ classifier's test accuracy).
 """
 
 import contextlib
+import time
 
 import numpy as np
 
@@ -127,17 +128,30 @@ def check_svm_loss_naive(fn):
 
 
 # Speed: D = 3073 (CIFAR-10 + bias), C = 10, N = 500, the naive reference loop
-# above as the baseline, single BLAS thread.  Measured (best of several calls):
-# the reference vectorized loss is about 7x faster than the loop; a loss that
-# still loops over the examples is 0.5-1.1x.  See SPEEDUP_REQUIRED.
+# above as the baseline, one BLAS thread (threadpoolctl), shortest of several
+# calls.  Measured on a 2-core machine under heavy load (load average 11):
+# the reference solution is 9-30x faster than the loop, a loss that still loops
+# over the examples 0.7-1.2x, one that loops over the classes 1.0-1.5x.  The
+# required ratio, SPEEDUP_REQUIRED = 4, separates them with room for noise.
 SPEEDUP_REQUIRED = public.SPEEDUP_REQUIRED
 
 
-def _speed_ratio(fn, W, X, y, reg, rounds):
-    t_naive = t_fn = float("inf")
-    for _ in range(rounds):  # interleaved, so a burst of load hits both
-        t_naive = min(t_naive, timed(svm_naive_reference, W, X, y, reg, repeat=1))
-        t_fn = min(t_fn, timed(fn, W, X, y, reg, repeat=1))
+def _best_time(fn, args, max_calls, budget_s):
+    """Shortest of up to ``max_calls`` timed calls (at least 2), stopping after ``budget_s``.
+
+    The minimum is the call that was not preempted: on a busy machine a
+    millisecond-long call is often interrupted, so a fast function gets many tries.
+    """
+    best, calls, start = float("inf"), 0, time.perf_counter()
+    while calls < max_calls and (calls < 2 or time.perf_counter() - start < budget_s):
+        best = min(best, timed(fn, *args, repeat=1))
+        calls += 1
+    return best
+
+
+def _speed_ratio(fn, W, X, y, reg):
+    t_naive = _best_time(svm_naive_reference, (W, X, y, reg), max_calls=3, budget_s=0.3)
+    t_fn = _best_time(fn, (W, X, y, reg), max_calls=25, budget_s=0.25)
     return t_naive, t_fn
 
 
@@ -151,11 +165,11 @@ def check_svm_loss_vectorized(fn):
     (loss, dW), record = call(fn, W, X, y, 5e-5, name="svm_loss_vectorized", arg_names=["W", "X", "y", "reg"])
     ref = svm_reference(W, X, y, 5e-5)
     expect_close(loss, ref[0], what="loss", call=record, tol=1e-7,
-                        cause="it disagrees with the reference on a CIFAR-sized problem (N=500, D=3073, C=10)")
+                 cause="it disagrees with the reference on a CIFAR-sized problem (N=500, D=3073, C=10)")
     with _one_blas_thread():
-        t_naive, t_fn = _speed_ratio(fn, W, X, y, 5e-5, rounds=3)
-        if t_naive / t_fn < SPEEDUP_REQUIRED:  # one more, longer look before failing
-            t2_naive, t2_fn = _speed_ratio(fn, W, X, y, 5e-5, rounds=6)
+        t_naive, t_fn = _speed_ratio(fn, W, X, y, 5e-5)
+        if t_naive / t_fn < SPEEDUP_REQUIRED:  # a second look before failing
+            t2_naive, t2_fn = _speed_ratio(fn, W, X, y, 5e-5)
             t_naive, t_fn = min(t_naive, t2_naive), min(t_fn, t2_fn)
     ratio = t_naive / t_fn
     expect(
