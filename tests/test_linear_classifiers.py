@@ -162,6 +162,7 @@ def test_notebook_runs_in_fast_mode_without_stderr(repo_root, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     start = time.perf_counter()
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(repo_root)}}).execute()
     elapsed = time.perf_counter() - start
 
