@@ -317,14 +317,27 @@ class Augment:
 # --------------------------------------------------------------------------- datasets
 
 
-def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
+_PIXEL_FNS = {}
+
+
+def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
+    """The per-batch pixel work as a ``tf.function``, shared by all datasets with the same settings.
+
+    Sharing matters with XLA: a compiled kernel is reused by every later
+    dataset with the same settings and batch shape, instead of compiling again.
+    The normalisation and PCA statistics are arguments, not constants.
+    """
+    key = (dataclasses.replace(aug, pca=None), training, float(input_scale), normalized, bool(jit_compile))
+    if key in _PIXEL_FNS:
+        return _PIXEL_FNS[key]
     import tensorflow as tf
 
     from . import augment as A
 
-    def fn(xb, key):
+    def fn(xb, key, a, b, pca_vals, pca_vecs):
+        seeds = A.split_seed(key, 4)
+        scale_now = input_scale
         if training and aug.active:
-            seeds = A.split_seed(key, 4)
             if aug.flip and aug.crop_padding:
                 xb = A.random_flip_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             elif aug.flip:
@@ -333,29 +346,43 @@ def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
                 xb = A.random_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             if aug.brightness or aug.contrast or aug.pca_std:
                 xb = tf.cast(xb, tf.float32) * input_scale  # to [0, 1]
+                scale_now = 1.0
                 if aug.brightness or aug.contrast:
                     xb = A.random_brightness_contrast(xb, seeds[1], aug.brightness, aug.contrast)
                 if aug.pca_std:
-                    xb = A.pca_color_jitter(xb, seeds[2], pca[0], pca[1], std=aug.pca_std)
-                scale_now = 1.0
-            else:
-                scale_now = input_scale
-        else:
-            scale_now = input_scale
-        if norm is not None:
-            xb = norm.tf_apply(xb, input_scale=scale_now)
-        else:
-            xb = tf.cast(xb, tf.float32) * (scale_now / input_scale)  # pixel values as given
+                    xb = A.pca_color_jitter(xb, seeds[2], pca_vals, pca_vecs, std=aug.pca_std)
+        xb = tf.cast(xb, tf.float32)
+        if normalized:  # (pixels * scale_now) normalised = pixels * (a * scale_now) + b
+            xb = xb * (a * scale_now) + b
+        elif scale_now != input_scale:
+            xb = xb * (1.0 / input_scale)  # back to the caller's pixel units
         if training and aug.cutout:
             xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
         return xb
 
-    # The per-batch pixel work, compiled with XLA when possible; the gathers from the
-    # whole data set stay outside it, so XLA never sees (or copies) the full arrays.
     fn = tf.function(fn, jit_compile=bool(jit_compile))
+    _PIXEL_FNS[key] = fn
+    return fn
+
+
+def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
+    """Map function: gather a batch by index (outside XLA, so XLA never copies the whole data set),
+    then run the shared pixel function."""
+    import tensorflow as tf
+
+    pixel_fn = _pixel_fn(aug, training, input_scale, norm is not None, jit_compile)
+    if norm is not None:
+        a, b = norm.scale_and_bias(1.0)  # for pixels in [0, 1]
+    else:
+        a, b = np.ones((), np.float32), np.zeros((), np.float32)
+    a, b = tf.constant(a), tf.constant(b)
+    vals, vecs = pca if pca is not None else (np.zeros(3), np.eye(3))
+    vals = tf.constant(np.asarray(vals, np.float32).reshape(3))
+    vecs = tf.constant(np.asarray(vecs, np.float32).reshape(3, 3))
 
     def batch(idx, key=None):
-        xb = fn(tf.gather(x_t, idx), tf.zeros([2], tf.int64) if key is None else key)
+        key = tf.zeros([2], tf.int64) if key is None else key
+        xb = pixel_fn(tf.gather(x_t, idx), key, a, b, vals, vecs)
         return xb if y_t is None else (xb, tf.gather(y_t, idx))
 
     return batch
