@@ -216,7 +216,8 @@ class _Progress:
                     lr = float("nan")
                 self.lrs.append(lr)
                 if self.verbose:
-                    parts = [f"epoch {epoch + 1:>3}/{self.epochs}", f"{self.elapsed[-1]:7.1f}s",
+                    of = f"/{self.epochs}" if self.epochs else ""
+                    parts = [f"epoch {epoch + 1:>3}{of}", f"{self.elapsed[-1]:7.1f}s",
                              f"loss {logs.get('loss', float('nan')):.3f}",
                              f"train acc {logs.get('accuracy', float('nan')):.3f}"]
                     if "val_accuracy" in logs:
@@ -225,6 +226,67 @@ class _Progress:
                     self.printer("  ".join(parts))
 
         return Progress(*args, **kwargs)
+
+
+class _TimeBudget:
+    """Keras callback: a one-cycle schedule over *wall time* instead of steps, stopping at a deadline.
+
+    Budgeted training (Li, Yumer and Ramanan, ICLR 2020): when the budget is
+    time, the learning rate should reach zero when the time runs out, whatever
+    the machine's speed. The learning rate at each step is the one-cycle value
+    at ``elapsed / available`` (warm-up, then linear decay to 0), and training
+    stops mid-epoch when that fraction reaches 1. ``available`` leaves room for
+    the final evaluation (``reserve_passes`` test-set passes, timed from the
+    per-epoch validation). Results then depend on the machine's speed: use
+    ``epochs`` when runs must be reproducible.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        import keras
+
+        class TimeBudget(keras.callbacks.Callback):
+            def __init__(self, deadline, peak, warmup, reserve_passes):
+                super().__init__()
+                self.deadline, self.peak, self.warmup = deadline, float(peak), float(warmup)
+                self.reserve_passes = reserve_passes
+                self.val_time = None
+                self.first_val_time = None
+                self.stopped_early = False
+
+            def on_train_begin(self, logs=None):
+                self.t0 = time.perf_counter()
+                self.margin = 0.02 * (self.deadline - self.t0) + 1.0  # first guess, refined after epoch 1
+
+            def _available(self):
+                # evaluation passes at the end, plus one more first-pass time for tracing the predict function
+                reserve = (self.margin if self.val_time is None
+                           else self.reserve_passes * self.val_time + self.first_val_time + 1.0)
+                return max(1e-3, self.deadline - reserve - self.t0)
+
+            def on_train_batch_begin(self, batch, logs=None):
+                frac = (time.perf_counter() - self.t0) / self._available()
+                if frac >= 1.0:
+                    self.model.stop_training = True
+                    self.stopped_early = True
+                    frac = 1.0
+                w = self.warmup
+                start = self.peak / 25.0
+                lr = start + (self.peak - start) * frac / w if frac < w else self.peak * (1.0 - frac) / (1.0 - w)
+                self.model.optimizer.learning_rate = max(lr, 0.0)
+
+            def on_train_batch_end(self, batch, logs=None):
+                if time.perf_counter() - self.t0 >= self._available():
+                    self.model.stop_training = True
+
+            def on_test_begin(self, logs=None):
+                self._tv = time.perf_counter()
+
+            def on_test_end(self, logs=None):
+                self.val_time = time.perf_counter() - self._tv
+                if self.first_val_time is None:
+                    self.first_val_time = self.val_time
+
+        return TimeBudget(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- result
@@ -343,7 +405,8 @@ def _check_positive(name, value, allow_none=False):
 
 def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, augment=None,
           label_smoothing=None, tta=None, optimizer=None, learning_rate=None, weight_decay=None, warmup=None,
-          model_kwargs=None, n_train=None, n_test=None, seed=0, deterministic=True, out_dir="runs/train",
+          model_kwargs=None, n_train=None, n_test=None, time_budget_s=None, seed=0, deterministic=True,
+          out_dir="runs/train",
           plot=True, verbose=1, data_dir=None, printer=print):
     """Train a model on CIFAR-10 (or the synthetic set, or arrays) and evaluate it on the test set.
 
@@ -369,6 +432,11 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
             fraction of the steps spent warming up.
         model_kwargs: extra arguments of the builder (e.g. ``{"width": 16}``).
         n_train, n_test: use at most this many images (the first ones).
+        time_budget_s: a wall-clock budget for the whole call (data, build,
+            training, final evaluation), in seconds. The one-cycle schedule
+            then runs over time, not steps, and training stops when the time
+            is up (``epochs`` becomes a maximum, default unlimited). Results
+            depend on the machine's speed; leave it None for reproducible runs.
         seed: seeds everything (:func:`course.runtime.setup`); deterministic:
             op determinism.
         out_dir: where ``curves.png`` and ``result.json`` go (None: nowhere).
@@ -404,6 +472,11 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
     _check_positive("batch_size", cfg["batch_size"])
     _check_positive("n_train", cfg["n_train"], allow_none=True)
     _check_positive("n_test", cfg["n_test"], allow_none=True)
+    if time_budget_s is not None and (isinstance(time_budget_s, bool) or not isinstance(time_budget_s, (int, float))
+                                      or not time_budget_s > 0):
+        raise ValueError(f"time_budget_s must be a positive number of seconds, got {time_budget_s!r}")
+    if time_budget_s is not None and epochs is None:
+        cfg["epochs"] = 100_000  # the clock decides
     if cfg["optimizer"] not in _OPTIMIZERS:
         raise ValueError(f"optimizer={cfg['optimizer']!r}: expected one of {', '.join(_OPTIMIZERS)}")
     if cfg["tta"] not in ("none", "flip", "crops10"):
@@ -448,26 +521,37 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
     if in_shape != tuple(xtr.shape[1:]):
         raise ValueError(f"model expects inputs of shape {in_shape}, the data has images of shape {xtr.shape[1:]}")
     steps = int(np.ceil(len(xtr) / cfg["batch_size"])) * cfg["epochs"]
-    schedule = _one_cycle_class()(cfg["learning_rate"], steps, cfg["warmup"])
+    if time_budget_s is None:
+        schedule = _one_cycle_class()(cfg["learning_rate"], steps, cfg["warmup"])
+    else:
+        schedule = cfg["learning_rate"] / 25.0  # set at every step by _TimeBudget
     net.compile(optimizer=_make_optimizer(cfg["optimizer"], schedule, cfg["weight_decay"]),
                 loss=_loss(num_classes, ls), metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
                 jit_compile=info.jit_compile)
     model_name = cfg["model"] if isinstance(cfg["model"], str) else net.name
     cfg_out = {k: (v if isinstance(v, (str, int, float, dict, type(None))) else repr(v)) for k, v in cfg.items()}
-    cfg_out.update(model_name=model_name, augment=repr(aug), params=int(net.count_params()), fast=bool(fast),
-                   seed=seed)
+    cfg_out.update(time_budget_s=time_budget_s, model_name=model_name, augment=repr(aug),
+                   params=int(net.count_params()), fast=bool(fast), seed=seed)
 
     say(f"device: {info}")
     say(f"data: {source} ({len(xtr)} training / {len(xte)} test images, {num_classes} classes)")
-    say(f"model: {model_name} ({net.count_params():,} parameters), {cfg['epochs']} epochs of "
-        f"{int(np.ceil(len(xtr) / cfg['batch_size']))} batches of {cfg['batch_size']}, {cfg['optimizer']} "
+    n_ep = f"{cfg['epochs']} epochs" if time_budget_s is None else "epochs until the time is up"
+    say(f"model: {model_name} ({net.count_params():,} parameters), {n_ep}, "
+        f"{int(np.ceil(len(xtr) / cfg['batch_size']))} batches of {cfg['batch_size']} per epoch, {cfg['optimizer']} "
         f"one-cycle peak lr {cfg['learning_rate']:g}, augment {cfg['augment']}, label smoothing {ls:g}")
 
     # ---- train
-    progress = _Progress(cfg["epochs"], verbose == 1 or verbose is True, printer)
+    progress = _Progress(cfg["epochs"] if time_budget_s is None else None, verbose == 1 or verbose is True, printer)
+    callbacks = [progress]
+    if time_budget_s is not None:
+        passes = 1 + {"none": 0, "flip": 2, "crops10": 10}[cfg["tta"]] + 1  # last validation, evaluate, TTA views
+        callbacks.insert(0, _TimeBudget(t_start + time_budget_s, cfg["learning_rate"], max(cfg["warmup"], 1e-3),
+                                        passes))
+        say(f"time budget: {time_budget_s:g} s in all; the learning rate follows the clock "
+            f"({time.perf_counter() - t_start:.1f} s used before training)")
     t_train = time.perf_counter()
     hist = net.fit(train_ds, validation_data=test_ds, epochs=cfg["epochs"], verbose=2 if verbose == 2 else 0,
-                   callbacks=[progress])
+                   callbacks=callbacks)
     train_time = time.perf_counter() - t_train
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     history["elapsed_s"] = list(progress.elapsed)
@@ -497,7 +581,7 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
             del fig
     result = TrainResult(
         model=net, history=history, test_accuracy=acc, test_accuracy_plain=acc_plain, test_loss=test_loss,
-        wall_time_s=wall, train_time_s=train_time, epochs=cfg["epochs"], plot_path=plot_path,
+        wall_time_s=wall, train_time_s=train_time, epochs=len(history["loss"]), plot_path=plot_path,
         data_source=source, n_train=len(xtr), n_test=len(xte), runtime=info, config=cfg_out,
         normalizer=norm, class_names=class_names,
     )
@@ -533,6 +617,8 @@ def _parser():
     p.add_argument("--tta", choices=("none", "flip", "crops10"))
     p.add_argument("--optimizer", choices=_OPTIMIZERS)
     p.add_argument("--lr", type=float, dest="learning_rate", help="peak learning rate")
+    p.add_argument("--time-budget", type=float, dest="time_budget_s",
+                   help="seconds for the whole run: the schedule follows the clock and training stops in time")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/train", help="output folder for curves.png and result.json")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
@@ -556,6 +642,7 @@ def cli(argv=None):
             n_train=args.n_train, n_test=args.n_test, augment=args.augment, label_smoothing=args.label_smoothing,
             tta=args.tta, optimizer=args.optimizer, learning_rate=args.learning_rate, seed=args.seed,
             out_dir=args.out, verbose=0 if args.quiet else 1, data_dir=args.data_dir,
+            time_budget_s=args.time_budget_s,
         )
     except (ValueError, TypeError, FileNotFoundError) as e:
         print(f"course train: {e}", file=sys.stderr)

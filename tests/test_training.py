@@ -140,3 +140,49 @@ def test_fast_recipe_reaches_90_percent_on_synthetic(tmp_path):
     result = course.train(fast=True, data="synthetic", out_dir=tmp_path, verbose=0)
     assert result.n_train == 2000 and result.n_test == 1000
     assert result.test_accuracy >= 0.90, str(result)
+
+
+def test_time_budget_schedule_follows_the_clock_and_stops(monkeypatch):
+    """The budgeted one-cycle: warm-up, linear decay to 0 at the deadline minus the evaluation reserve."""
+    import course.training as training
+
+    clock = {"t": 100.0}
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock["t"])
+
+    class Opt:
+        learning_rate = None
+
+    class Model:
+        optimizer = Opt()
+        stop_training = False
+
+    cb = training._TimeBudget(deadline=200.0, peak=1.0, warmup=0.2, reserve_passes=3)
+    cb.set_model(Model())
+    cb.on_train_begin()
+    lrs = []
+    for step in range(8):  # one "validation" of 2 s after the first steps
+        clock["t"] = 100.0 + 10 * step
+        cb.on_train_batch_begin(step)
+        lrs.append(Model.optimizer.learning_rate)
+        if step == 1:
+            cb.on_test_begin()
+            clock["t"] += 2.0
+            cb.on_test_end()
+        cb.on_train_batch_end(step)
+        if Model.stop_training:
+            break
+    # before any validation the reserve is a guess: 2% of the 100 s + 1 s, so 97 s are available;
+    # after it, 3 passes x 2 s + the first pass again (tracing) 2 s + 1 s = 9 s: 91 s available
+    assert lrs[0] == pytest.approx(0.04)  # peak / 25 at the start
+    assert lrs[1] == pytest.approx(0.04 + 0.96 * (10 / 97) / 0.2)  # warming up
+    assert lrs[2] == pytest.approx((1 - 20 / 91) / 0.8)  # decaying
+    assert lrs[1] < 1.0 and all(a > b for a, b in zip(lrs[2:], lrs[3:]))
+    assert Model.stop_training and step == 6 and clock["t"] <= 200.0  # stopped at 90 s + reserve < deadline
+    assert lrs[-1] == pytest.approx((1 - 60 / 91) / 0.8)
+
+
+def test_time_budget_argument_is_checked(tmp_path):
+    import course
+
+    with pytest.raises(ValueError, match="time_budget_s must be a positive number of seconds, got 0"):
+        course.train(time_budget_s=0, out_dir=tmp_path, verbose=0, **TINY)
