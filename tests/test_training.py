@@ -157,29 +157,30 @@ def test_time_budget_schedule_follows_the_clock_and_stops(monkeypatch):
         stop_training = False
 
     cb = training._TimeBudget(deadline=200.0, peak=1.0, warmup=0.2, reserve_passes=3)
-    cb.set_model(Model())
+    model = Model()
+    cb.set_model(model)
     cb.on_train_begin()
     lrs = []
     for step in range(20):  # one "validation" of 2 s after the first steps
         clock["t"] = 100.0 + 10 * step
         cb.on_train_batch_begin(step)
-        lrs.append(Model.optimizer.learning_rate)
+        lrs.append(model.optimizer.learning_rate)
         if step == 1:
             cb.on_test_begin()
             clock["t"] += 2.0
             cb.on_test_end()
         cb.on_train_batch_end(step)
-        if Model.stop_training:
+        if model.stop_training:
             break
     # before any validation the reserve is a guess: 2% of the 100 s + 1 s, so 97 s are available;
     # after it, 3 passes x 2 s + the first pass again (tracing) 2 s + 1 s = 9 s: 91 s available
     assert lrs[0] == pytest.approx(0.04)  # peak / 25 at the start
     assert lrs[1] == pytest.approx(0.04 + 0.96 * (10 / 97) / 0.2)  # warming up
     assert lrs[2] == pytest.approx((1 - 20 / 91) / 0.8)  # decaying
-    assert lrs[1] < 1.0 and all(a > b for a, b in zip(lrs[2:], lrs[3:]))
+    assert lrs[1] < 1.0 and all(a > b for a, b in zip(lrs[2:], lrs[3:])), lrs
     # at 190 s, 90 of the 91 s are used; the next batch (200 s) finds the time up: lr 0 and stop
     assert lrs[-2] == pytest.approx((1 - 90 / 91) / 0.8)
-    assert Model.stop_training and step == 10 and lrs[-1] == 0.0
+    assert model.stop_training and step == 10 and lrs[-1] == 0.0
 
 
 def test_time_budget_argument_is_checked(tmp_path):
