@@ -158,8 +158,12 @@ def grade_build_students(course, assignment, result):
     solution_submission(a.notebook, release_nb, sol_nb)
     course.submit(a, SOLUTION_STUDENT, sol_nb)
     course.submit(a, BLANK_STUDENT, release_nb)
+    # One nbgrader process for the three steps (its start-up costs ~3 s of CPU each time).
+    course.run_steps([{"step": "autograde", "assignment": a.id, "student": SOLUTION_STUDENT},
+                      {"step": "autograde", "assignment": a.id, "student": BLANK_STUDENT},
+                      {"step": "feedback", "assignment": a.id, "student": SOLUTION_STUDENT}],
+                     log_name=f"build-{a.id}")
 
-    course.autograde(a, SOLUTION_STUDENT)
     sol = course.scores(a, SOLUTION_STUDENT)
     result.solution_score = sol.auto_score
     if sol.auto_max != result.auto_points:
@@ -170,7 +174,6 @@ def grade_build_students(course, assignment, result):
                                f"{_describe_failures(course, a, sol, SOLUTION_STUDENT)} "
                                f"(see {course.path('autograded', a, SOLUTION_STUDENT)})")
 
-    course.autograde(a, BLANK_STUDENT)
     blank = course.scores(a, BLANK_STUDENT)
     result.blank_score = blank.auto_score
     passing = [c.grade_id for c in blank.cells if c.autograded and c.score > 0]
@@ -179,9 +182,13 @@ def grade_build_students(course, assignment, result):
                                f"{passing} pass without any student code (a graded cell must call the "
                                f"student's function where the stub raises)")
 
-    html = course.feedback(a, SOLUTION_STUDENT)
-    if not html or not all(p.stat().st_size > 0 for p in html):
-        result.problems.append(f"{a.id}: nbgrader generate_feedback wrote no feedback HTML")
+    try:
+        html = course.feedback_files(a, SOLUTION_STUDENT)
+    except NbgraderError as e:
+        result.problems.append(f"{a.id}: {e}")
+    else:
+        if not all(p.stat().st_size > 0 for p in html):
+            result.problems.append(f"{a.id}: nbgrader generate_feedback wrote an empty feedback file")
 
 
 # -- one assignment, all assignments ---------------------------------------------------------------

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import config
+from autograder.nbgrader_worker import PREFIX
 
 ASSIGNMENT_RE = re.compile(r"^(\d\d)_([A-Za-z0-9_]+)$")
 
@@ -240,6 +241,51 @@ class CourseDir:
                                 f"log: {log_path}):\n{tail}", proc.stdout)
         return proc.stdout
 
+    def run_steps(self, steps, timeout=None, log_name=None):
+        """Run nbgrader steps in one subprocess (:mod:`autograder.nbgrader_worker`).
+
+        ``steps``: dicts ``{"step": "release"|"autograde"|"feedback", "assignment": id,
+        "student": id}``; autograde steps get the assignment's per-cell timeout. Returns the
+        per-step results (``success``, ``log``, ``seconds``); raises :class:`NbgraderError`
+        naming the failed step, with the tail of its log, when one fails. ``timeout`` bounds
+        the whole batch in seconds.
+        """
+        self.prepare()
+        steps = [dict(s) for s in steps]
+        for s in steps:
+            a = self.assignment(s["assignment"])
+            s["assignment"] = a.id
+            if s["step"] == "autograde":
+                s.setdefault("timeout", a.cell_timeout)
+        name = log_name or "-".join([steps[0]["step"], steps[0]["assignment"]]
+                                    + ([steps[0]["student"]] if steps[0].get("student") else []))
+        log_path = self.build_dir / "logs" / f"{name}.log"
+        cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(self.build_dir)]
+        try:
+            proc = subprocess.run(cmd, input=json.dumps(steps), cwd=self.build_dir,
+                                  env=self.kernel_env(grading=True), capture_output=True, text=True,
+                                  timeout=timeout)
+            out, err, code = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout if isinstance(e.stdout, str) else (e.stdout or b"").decode(errors="replace")
+            err = e.stderr if isinstance(e.stderr, str) else (e.stderr or b"").decode(errors="replace")
+            code = None
+        results = [json.loads(line[len(PREFIX):]) for line in out.splitlines() if line.startswith(PREFIX)]
+        log_path.write_text("\n".join(
+            f"== {r['step']} {r['assignment']} {r.get('student') or ''} ({r['seconds']:.1f} s, "
+            f"{'ok' if r['success'] else 'FAILED'})\n{r.get('log') or ''}{r.get('error') or ''}" for r in results)
+            + ("\n== stderr\n" + err if err.strip() else ""))
+        failed = [r for r in results if not r["success"]]
+        if failed or code is None or code != 0 or len(results) != len(steps):
+            r = failed[0] if failed else None
+            what = (f"nbgrader {r['step']} of {r['assignment']}" + (f" for {r['student']}" if r.get("student") else "")
+                    if r else f"the nbgrader steps {[s['step'] for s in steps]}")
+            why = (f"took more than {timeout} s" if code is None else "failed")
+            text = ((r.get("log") or "") + (r.get("error") or "")) if r else err
+            tail = "\n".join(text.strip().splitlines()[-25:])
+            raise NbgraderError(f"{what} {why} (log: {log_path}):\n{tail}", text)
+        return results
+
     def gradebook(self):
         """An open :class:`nbgrader.api.Gradebook` (use as a context manager)."""
         from nbgrader.api import Gradebook
@@ -269,7 +315,7 @@ class CourseDir:
         """
         a = self.assignment(assignment)
         self.copy_source(a)
-        self.nbgrader("generate_assignment", a.id, "--force", log_name=f"release-{a.id}")
+        self.run_steps([{"step": "release", "assignment": a.id}])
         out = self.path("release", a)
         if not (out / a.notebook.name).is_file():
             raise NbgraderError(f"nbgrader generate_assignment wrote no {out / a.notebook.name}")
@@ -308,6 +354,8 @@ class CourseDir:
         files = [Path(f) for f in files]
         if len(files) == 1 and files[0].is_dir():
             files = sorted(p for p in files[0].iterdir() if p.is_file() and p.name != "timestamp.txt")
+        if not files:
+            raise CourseError(f"nothing to submit for {student}: no files given")
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise CourseError(f"cannot submit {', '.join(missing)} for {student}: no such file")
@@ -331,17 +379,19 @@ class CourseDir:
         a = self.assignment(assignment)
         _check_student_id(student)
         self.add_student(student)
-        self.nbgrader("autograde", a.id, "--student", student, "--force",
-                      f"--Execute.timeout={a.cell_timeout}",
-                      log_name=f"autograde-{a.id}-{student}", timeout=timeout)
+        self.run_steps([{"step": "autograde", "assignment": a.id, "student": student}], timeout=timeout)
         return self.path("autograded", a, student)
 
     def feedback(self, assignment, student):
         """Generate ``student``'s feedback HTML; return the list of HTML files."""
         a = self.assignment(assignment)
         _check_student_id(student)
-        self.nbgrader("generate_feedback", a.id, "--student", student, "--force",
-                      log_name=f"feedback-{a.id}-{student}")
+        self.run_steps([{"step": "feedback", "assignment": a.id, "student": student}])
+        return self.feedback_files(a, student)
+
+    def feedback_files(self, assignment, student):
+        """The feedback HTML files of ``student`` (after :meth:`feedback`)."""
+        a = self.assignment(assignment)
         folder = self.path("feedback", a, student)
         html = sorted(folder.glob("*.html"))
         if not html:
@@ -350,10 +400,16 @@ class CourseDir:
 
     def scores(self, assignment, student):
         """Per-cell points of ``student``'s autograded submission, from the gradebook."""
+        from nbgrader.api import MissingEntry
+
         a = self.assignment(assignment)
         result = Scores(a.id, student)
         with self.gradebook() as gb:
-            sub = gb.find_submission(a.id, student)
+            try:
+                sub = gb.find_submission(a.id, student)
+            except MissingEntry:
+                raise CourseError(f"no graded submission of {a.id} by {student!r} in {self.db_url}: "
+                                  f"submit and autograde it first") from None
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     cell = grade.cell

@@ -28,6 +28,9 @@ c.Execute.kernel_name = _course.KERNEL_NAME
 c.Execute.extra_arguments = list(_course.KERNEL_ARGUMENTS)
 c.Execute.timeout = _course.DEFAULT_CELL_TIMEOUT
 c.Execute.interrupt_on_timeout = True
+# A cell that times out is interrupted and recorded as an error (0 points for a test cell); a
+# kernel slow to answer after the interrupt must not abort the whole submission's grading.
+c.Execute.raise_on_iopub_timeout = False
 c.Execute.execute_retries = 0
 
 # What students see in place of solutions.

@@ -11,10 +11,12 @@ The secret parts of a source notebook are
 The regions are found from the markers in *every* cell, whatever its
 metadata, so a marker in a cell that lacks nbgrader metadata (which nbgrader
 would not strip) is caught too. A secret line leaks when it appears anywhere in
-the release's text (cell sources and outputs). Lines that also occur in the
-public part of the source (a ``return out`` that the stub keeps, a check call
-the visible check cell makes) prove nothing and are skipped, as are trivial
-lines (blank, punctuation, a bare keyword).
+the release's text (cell sources and outputs). Trivial lines (blank,
+punctuation, a bare keyword) are skipped, and so are lines the source also
+shows in a public part when they are short (a ``return loss, dW`` the stub
+keeps elsewhere) or hidden-test lines (the visible check cell makes the same
+``check_f(f)`` call); a substantial solution line repeated in a public cell is
+reported, since the student sees it.
 
 Numpy-free and nbgrader-free: only JSON.
 """
@@ -66,7 +68,7 @@ def _nbgrader(cell):
 def is_trivial(line):
     """Blank, punctuation only, a bare keyword, or too short to mean anything."""
     text = line.strip()
-    if sum(ch.isalnum() for ch in text) < 6:
+    if _alnum(text) < 6:
         return True
     bare = text.rstrip(":").strip()
     if keyword.iskeyword(bare):
@@ -110,7 +112,18 @@ def secrets(source_nb):
         grade_id = _nbgrader(cell).get("grade_id", "")
         found.extend(Secret(i, grade_id, kind, ln.strip()) for kind, ln in secret)
     public_blob = "\n".join(public_text)
-    return [s for s in found if not is_trivial(s.line) and s.line not in public_blob]
+    return [s for s in found if not is_trivial(s.line)
+            and (s.line not in public_blob or (s.kind != "hidden test" and _alnum(s.line) >= SUBSTANTIAL))]
+
+
+#: A solution line this long (letters and digits) that the source also shows in a public cell is
+#: still a leak: the student sees the answer. Shorter ones (``return loss, dW``) are common code.
+#: Hidden-test lines that are also public (the visible ``check_f(f)`` call) are never leaks.
+SUBSTANTIAL = 20
+
+
+def _alnum(text):
+    return sum(ch.isalnum() for ch in text)
 
 
 def notebook_text(nb):
