@@ -1,0 +1,181 @@
+"""Notebook 01 (linear classifiers): checks, thresholds and a fast-mode run of the notebook.
+
+The mutant catalogue is exercised by tests/test_mutants.py; here: the public
+checks' literal expected values agree with the hidden reference
+implementations, unimplemented stubs fail every check with the stub message,
+the experiment grader, and the whole notebook in fast mode.
+"""
+
+import json
+import math
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder import solutions
+from autograder.checks import linear_classifiers as hidden
+from course.check import linear_classifiers as public
+
+NOTEBOOK = "linear_classifiers"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return solutions.load(NOTEBOOK)
+
+
+# --- the public checks' literals ------------------------------------------------
+
+def test_lecture_worked_example_values(reference):
+    S, y = public.LECTURE_SCORES, public.LECTURE_LABELS
+    loss, _ = reference["svm_loss_naive"](S, np.eye(3), y, 0.0)
+    assert loss == pytest.approx((2.9 + 0.0 + 12.9) / 3)
+    loss, _ = reference["softmax_loss_vectorized"](S[:1], np.ones((1, 1)), y[:1], 0.0)
+    assert loss == pytest.approx(2.04, abs=5e-3)
+    assert loss / math.log(10) == pytest.approx(0.89, abs=5e-3)  # the slide's base-10 number
+
+
+@pytest.mark.parametrize("W,X,y,reg", [
+    (public.LECTURE_SCORES, np.eye(3), public.LECTURE_LABELS, 0.0),
+    (public.LECTURE_SCORES, np.eye(3), public.LECTURE_LABELS, 0.05),
+    (public._W_SMALL, public._X_SMALL, public._Y_SMALL, 0.1),
+])
+def test_public_svm_literals_match_hidden_reference(W, X, y, reg):
+    loss, dW, _ = hidden.svm_reference(W, X, y, reg)
+    naive_loss, naive_dW = hidden.svm_naive_reference(W, X, y, reg)
+    assert loss == pytest.approx(naive_loss, rel=1e-12)
+    np.testing.assert_allclose(dW, naive_dW, rtol=1e-12, atol=1e-15)
+    # The public check accepts exactly the reference on these inputs...
+    public._svm_public_cases(lambda *a: hidden.svm_reference(*a)[:2], "svm_loss_naive")
+
+
+def test_public_softmax_and_regularization_literals_match_hidden_reference():
+    public.check_softmax_loss_vectorized(lambda *a: hidden.softmax_reference(*a)[:2])
+    public.check_regularization(hidden.regularization_reference)
+
+
+def test_speed_threshold_is_shared():
+    assert hidden.SPEEDUP_REQUIRED == public.SPEEDUP_REQUIRED >= 4
+
+
+# --- the release stubs score nothing ---------------------------------------------
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+class _StubClassifier:
+    def __init__(self, loss_fn, seed=0):
+        self.loss_fn, self.W = loss_fn, None
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+        raise NotImplementedError()
+
+    def predict(self, X):
+        raise NotImplementedError()
+
+
+@pytest.mark.parametrize("function", ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_vectorized",
+                                      "regularization", "numerical_gradient", "LinearClassifier"])
+@pytest.mark.parametrize("module", [public, hidden], ids=["public", "hidden"])
+def test_unimplemented_stub_fails_with_stub_message(module, function):
+    impl = _StubClassifier if function == "LinearClassifier" else _stub
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        getattr(module, f"check_{function}")(impl)
+
+
+# --- the experiment's grade --------------------------------------------------------
+
+class _Fixed:
+    """A 'classifier' with a fixed W."""
+
+    def __init__(self, W):
+        self.W = W
+
+    def predict(self, X):
+        return np.argmax(X @ self.W, axis=1)
+
+
+def _toy_test_set(accuracy, n=200):
+    """A classifier and a test set on which its accuracy is ``accuracy`` (rounded to 1/n)."""
+    y = np.random.default_rng(0).integers(0, 10, size=n)
+    right = int(round(accuracy * n))
+    predicted = np.where(np.arange(n) < right, y, (y + 1) % 10)
+    return _Fixed(np.eye(10)), np.eye(10)[predicted], y
+
+
+@pytest.mark.parametrize("data,fast", list(public.TEST_ACCURACY_THRESHOLDS))
+def test_accuracy_grade_uses_the_threshold_of_the_data_and_mode(data, fast):
+    threshold = public.TEST_ACCURACY_THRESHOLDS[data, fast]
+    clf, X, y = _toy_test_set(threshold + 0.02)
+    public.check_test_accuracy(clf, X, y, data=data, fast=fast)
+    hidden.grade_test_accuracy(clf, X, y, data=data, fast=fast)
+    clf, X, y = _toy_test_set(threshold - 0.02)
+    for grade in (public.check_test_accuracy, hidden.grade_test_accuracy):
+        with pytest.raises(AssertionError, match=f"graded minimum is {threshold:.0%}"):
+            grade(clf, X, y, data=data, fast=fast)
+
+
+def test_hidden_accuracy_grade_ignores_a_wrong_predict():
+    clf, X, y = _toy_test_set(0.2)
+    clf.predict = lambda X_: y  # claims 100%
+    public.check_test_accuracy(clf, X, y, data="cifar10", fast=True)
+    with pytest.raises(AssertionError, match="graded minimum"):
+        hidden.grade_test_accuracy(clf, X, y, data="cifar10", fast=True)
+
+
+def test_accuracy_grade_rejects_unknown_data_and_diverged_weights():
+    clf, X, y = _toy_test_set(0.9)
+    with pytest.raises(AssertionError, match="unknown data set 'mnist'"):
+        public.check_test_accuracy(clf, X, y, data="mnist", fast=True)
+    clf.W = clf.W.copy()
+    clf.W[0, 0] = np.nan
+    with pytest.raises(AssertionError, match="NaN or inf"):
+        hidden.grade_test_accuracy(clf, X, y, data="cifar10", fast=True)
+
+
+# --- the notebook, fast mode ---------------------------------------------------------
+
+FAST_BUDGET_S = 60      # the course's budget on an idle 2-core CPU
+FAST_BOUND_S = 240      # what this test asserts: the budget with room for a busy CI machine
+
+
+@pytest.mark.slow
+def test_notebook_runs_in_fast_mode_without_stderr(repo_root, monkeypatch):
+    import nbclient
+    import nbformat
+
+    from conftest import real_cifar10_dir
+
+    nb = nbformat.read(str(solutions.notebook_path(NOTEBOOK)), as_version=4)
+    data_dir = real_cifar10_dir()
+    if data_dir is not None:
+        monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
+    else:  # no real data: run on the synthetic set instead of trying caches and a download
+        params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+        nb.cells.insert(params + 1, nbformat.v4.new_code_cell('DATA_SOURCE = "synthetic"'))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    monkeypatch.setenv("PYTHONPATH", str(repo_root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    start = time.perf_counter()
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
+                            resources={"metadata": {"path": str(repo_root)}}).execute()
+    elapsed = time.perf_counter() - start
+
+    stderr = [(i, "".join(o.get("text", ""))) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not stderr, f"cells wrote to stderr: {json.dumps(stderr)[:2000]}"
+    text = "\n".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                     if o.get("output_type") == "stream")
+    for function in ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_vectorized", "regularization",
+                     "numerical_gradient", "LinearClassifier"]:
+        assert f"check_{function} passed" in text
+    assert "hinge losses: cat 2.9, car 0.0, frog 12.9; mean 5.27" in text
+    assert "-ln(p_cat) = 2.04" in text
+    assert elapsed < FAST_BOUND_S, (
+        f"fast mode took {elapsed:.0f} s (budget {FAST_BUDGET_S} s on an idle 2-core CPU)")
+    print(f"notebook 01, fast mode: {elapsed:.1f} s")
