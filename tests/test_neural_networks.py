@@ -5,6 +5,7 @@ import json
 import re
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,7 +109,7 @@ FAST_RUN_LIMIT_S = 600   # generous: the fast run takes well under 60 s on a qui
 
 
 @pytest.fixture(scope="module")
-def executed(repo_root):
+def executed():
     import nbformat
     from nbclient import NotebookClient
 
@@ -120,6 +121,7 @@ def executed(repo_root):
     client = NotebookClient(nb, timeout=config.cell_timeout("02_neural_networks"), kernel_name=config.KERNEL_NAME,
                             extra_arguments=list(config.KERNEL_ARGUMENTS), allow_errors=False,
                             resources={"metadata": {"path": str(path.parent)}})
+    repo_root = Path(__file__).resolve().parents[1]
     env = CourseDir(root=repo_root).kernel_env(fast=True)
     shared = repo_root.parent / "shared" / "data"   # the real CIFAR-10 subset beside a developer's checkout
     if "COURSE_DATA_DIR" not in env and (shared / "cifar-10-batches-py").is_dir():

@@ -24,6 +24,15 @@ def call(fn, *args, **kwargs):
         warnings.simplefilter("ignore")
         return _call(fn, *args, **kwargs)
 
+
+def _call_bn(fn, x, gamma, beta, bn_param):
+    """Call batchnorm_forward; report bn_param as it was passed in (train mode updates it in place)."""
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in bn_param.items()}
+    result, record = call(fn, x, gamma, beta, bn_param, arg_names=["x", "gamma", "beta", "bn_param"],
+                          name="batchnorm_forward", allow_mutation=("bn_param",))
+    record.args = (x, gamma, beta, before)
+    return result, record
+
 GRAD_TOL = 1e-8      # analytic vs numerical gradient, float64 (the lecture's "relative error < 1e-8")
 VALUE_TOL = 1e-10    # forward values vs the reference
 
@@ -187,6 +196,17 @@ def _affine_ref(x, w, b):
     return x.reshape(x.shape[0], -1) @ w + b
 
 
+def _flatten_hint(check):
+    """Add the likely cause when a forward pass fails on image-shaped x (it was not flattened)."""
+    try:
+        check()
+    except AssertionError as e:
+        if " raised " in str(e) and "likely cause" not in str(e):
+            raise type(e)(f"{e}\n  likely cause: x is a batch of images (N, d_1, ..., d_k): flatten each "
+                          "example to a row of D = d_1 * ... * d_k values before the product") from None
+        raise
+
+
 def check_affine_forward(fn):
     rng = _rng(3)
     for shape, m in [((4, 5), 3), ((3, 2, 3), 4), ((2, 4), 4)]:
@@ -194,11 +214,11 @@ def check_affine_forward(fn):
         d = int(np.prod(shape[1:]))
         w = rng.normal(size=(d, m))
         b = rng.normal(size=m)
-        _check_forward(fn, "affine_forward", _affine_ref, (x, w, b), ["x", "w", "b"],
+        _flatten_hint(lambda: _check_forward(fn, "affine_forward", _affine_ref, (x, w, b), ["x", "w", "b"],
                        _cache_is((x, w, b), "(x, w, b)"), causes=[
                            (lambda x, w, b: x.reshape(x.shape[0], -1) @ w, "the bias b is not added"),
                            (lambda x, w, b: x.reshape(x.shape[0], -1) @ w - b, "add b, do not subtract it"),
-                       ])
+                       ]))
 
 
 def check_affine_backward(fn):
@@ -617,8 +637,7 @@ def check_batchnorm_forward(fn):
         bn_param = {"mode": "train"}
         if given:
             bn_param.update(eps=eps, momentum=momentum, running_mean=rm0.copy(), running_var=rv0.copy())
-        result, record = call(fn, x, gamma, beta, bn_param, arg_names=["x", "gamma", "beta", "bn_param"],
-                              name="batchnorm_forward", allow_mutation=("bn_param",))
+        result, record = _call_bn(fn, x, gamma, beta, bn_param)
         out, cache = _tuple_of(result, 2, "(out, cache)", record)
         mean, var, uvar = x.mean(0), x.var(0), x.var(0, ddof=1)
         want = _bn_ref(x, gamma, beta, mean, var, eps)
@@ -659,8 +678,7 @@ def check_batchnorm_forward(fn):
         # test mode: running averages, bn_param unchanged
         x_test = rng.normal(size=(n + 1, d))
         test_param = {"mode": "test", "eps": eps, "running_mean": rm0.copy(), "running_var": rv0.copy()}
-        result, record = call(fn, x_test, gamma, beta, test_param, arg_names=["x", "gamma", "beta", "bn_param"],
-                              name="batchnorm_forward", allow_mutation=("bn_param",))
+        result, record = _call_bn(fn, x_test, gamma, beta, test_param)
         unchanged = (set(test_param) == {"mode", "eps", "running_mean", "running_var"}
                      and np.array_equal(test_param["running_mean"], rm0)
                      and np.array_equal(test_param["running_var"], rv0))

@@ -336,7 +336,7 @@ MUTANTS = [
       "times the *input* x[i]"),
     # 2. layers
     M("affine_forward", "no_bias", "forgets + b", _affine_forward("no_bias"), "the bias b is not added", public=True),
-    M("affine_forward", "no_reshape", "does not flatten x", _affine_forward("no_reshape"), "raised ValueError",
+    M("affine_forward", "no_reshape", "does not flatten x", _affine_forward("no_reshape"), "flatten each example",
       public=True),
     M("affine_backward", "db_not_summed", "db = dout", _affine_backward("db_not_summed"),
       "db is not summed over the batch", public=True),

@@ -25,6 +25,15 @@ def call(fn, *args, **kwargs):
         warnings.simplefilter("ignore")
         return _call(fn, *args, **kwargs)
 
+
+def _call_bn(fn, x, gamma, beta, bn_param):
+    """Call batchnorm_forward; report bn_param as it was passed in (train mode updates it in place)."""
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in bn_param.items()}
+    result, record = call(fn, x, gamma, beta, bn_param, arg_names=["x", "gamma", "beta", "bn_param"],
+                          name="batchnorm_forward", allow_mutation=("bn_param",))
+    record.args = (x, gamma, beta, before)
+    return result, record
+
 __all__ = [
     "check_graph_forward_backward", "check_sigmoid_neuron_forward_backward",
     "check_affine_forward", "check_affine_backward", "check_relu_forward", "check_relu_backward",
@@ -60,9 +69,9 @@ def _tuple_of(result, n, what, record):
     return result
 
 
-def _forward(fn, name, x, want, cache_want, cache_text, kwargs=None, causes=()):
+def _forward(fn, name, x, want, cache_want, cache_text, kwargs=None, causes=(), args=(), arg_names=("x",)):
     kwargs = kwargs or {}
-    result, record = call(fn, x, arg_names=["x"], name=name, **kwargs)
+    result, record = call(fn, x, *args, arg_names=list(arg_names), name=name, **kwargs)
     out, cache = _tuple_of(result, 2, "(out, cache)", record)
     expect_close(out, want, what="output", call=record, tol=TOL, cause=_diagnose(out, causes))
     parts = cache if isinstance(cache_want, tuple) and isinstance(cache, tuple) else (cache,)
@@ -125,11 +134,22 @@ def check_sigmoid_neuron_forward_backward(fn):
 
 # ---------------------------------------------------------------- 2. layers
 
+def _flatten_hint(check):
+    """Add the likely cause when a forward pass fails on image-shaped x (it was not flattened)."""
+    try:
+        check()
+    except AssertionError as e:
+        if " raised " in str(e) and "likely cause" not in str(e):
+            raise type(e)(f"{e}\n  likely cause: x is a batch of images (N, d_1, ..., d_k): flatten each "
+                          "example to a row of D = d_1 * ... * d_k values before the product") from None
+        raise
+
+
 def check_affine_forward(fn):
     """A batch of two 2x3 'images' (flattened to D = 6), M = 4 outputs."""
-    _forward(lambda x: fn(x, AFFINE_W, AFFINE_B), "affine_forward", AFFINE_X, AFFINE_OUT,
-             (AFFINE_X, AFFINE_W, AFFINE_B), "(x, w, b)",
-             causes=[(AFFINE_OUT_NO_BIAS, "the bias b is not added")])
+    _flatten_hint(lambda: _forward(fn, "affine_forward", AFFINE_X, AFFINE_OUT, (AFFINE_X, AFFINE_W, AFFINE_B),
+                                   "(x, w, b)", args=(AFFINE_W.copy(), AFFINE_B.copy()), arg_names=["x", "w", "b"],
+                                   causes=[(AFFINE_OUT_NO_BIAS, "the bias b is not added")]))
 
 
 def check_affine_backward(fn):
@@ -307,8 +327,7 @@ def check_activation_statistics(fn):
 def check_batchnorm_forward(fn):
     bn_param = {"mode": "train", "momentum": 0.8, "eps": 1e-3, "running_mean": BN_RUNNING_MEAN.copy(),
                 "running_var": BN_RUNNING_VAR.copy()}
-    result, record = call(fn, BN_X.copy(), BN_GAMMA, BN_BETA, bn_param, arg_names=["x", "gamma", "beta", "bn_param"],
-                          name="batchnorm_forward", allow_mutation=("bn_param",))
+    result, record = _call_bn(fn, BN_X.copy(), BN_GAMMA, BN_BETA, bn_param)
     out, cache = _tuple_of(result, 2, "(out, cache)", record)
     expect_close(out, BN_TRAIN_OUT, what="train-mode output", call=record, tol=TOL, cause=_diagnose(out, [
         (BN_TRAIN_OUT_UNBIASED, "normalize with the biased variance x.var(axis=0) (divide by N, as Keras does), "
@@ -333,8 +352,7 @@ def check_batchnorm_forward(fn):
                                     "the one it normalizes with"),
                      ], default="running = momentum * running + (1 - momentum) * batch statistic"))
     defaults = {"mode": "train"}
-    result, record = call(fn, BN_X.copy(), BN_GAMMA, BN_BETA, defaults, arg_names=["x", "gamma", "beta", "bn_param"],
-                          name="batchnorm_forward", allow_mutation=("bn_param",))
+    result, record = _call_bn(fn, BN_X.copy(), BN_GAMMA, BN_BETA, defaults)
     expect_close(result[0], BN_TRAIN_OUT_DEFAULTS, what="output with the default eps = 1e-5", call=record, tol=TOL)
     for key, want in [("running_mean", BN_DEFAULT_RUNNING_MEAN), ("running_var", BN_DEFAULT_RUNNING_VAR)]:
         expect_close(defaults.get(key), want, what=f"bn_param[{key!r}] from the defaults", call=record, tol=TOL,
@@ -342,9 +360,7 @@ def check_batchnorm_forward(fn):
                            "bn_param lacks them")
     test_param = {"mode": "test", "eps": 1e-3, "running_mean": BN_RUNNING_MEAN.copy(),
                   "running_var": BN_RUNNING_VAR.copy()}
-    result, record = call(fn, BN_X_TEST.copy(), BN_GAMMA, BN_BETA, test_param,
-                          arg_names=["x", "gamma", "beta", "bn_param"], name="batchnorm_forward",
-                          allow_mutation=("bn_param",))
+    result, record = _call_bn(fn, BN_X_TEST.copy(), BN_GAMMA, BN_BETA, test_param)
     unchanged = (set(test_param) == {"mode", "eps", "running_mean", "running_var"}
                  and np.array_equal(test_param["running_mean"], BN_RUNNING_MEAN)
                  and np.array_equal(test_param["running_var"], BN_RUNNING_VAR))
