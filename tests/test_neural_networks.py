@@ -1,0 +1,166 @@
+"""02_neural_networks: the notebook runs quietly in fast mode, reproduces the lectures' numbers,
+the package holds no answers, and the checks explain failures without writing to stderr."""
+
+import json
+import re
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import solutions
+from autograder.release_check import secrets
+from course.check import neural_networks as public
+
+NOTEBOOK = "neural_networks"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return solutions.load(NOTEBOOK)
+
+
+def test_package_holds_no_answer(repo_root):
+    nb = json.loads(solutions.notebook_path(NOTEBOOK).read_text())
+    answers = [s.line for s in secrets(nb) if s.kind in ("solution", "written answer")]
+    assert len(answers) >= 40
+    for path in sorted((repo_root / "course").rglob("*.py")):
+        text = path.read_text()
+        leaked = [line for line in answers if line in text]
+        assert not leaked, f"{path.relative_to(repo_root)} contains solution lines {leaked}"
+
+
+def test_public_checks_do_not_import_the_autograder(repo_root):
+    assert "autograder" not in (repo_root / "course" / "check" / "neural_networks.py").read_text()
+
+
+def test_lecture_examples(ref):
+    assert ref["graph_forward_backward"](-2.0, 5.0, -4.0) == (-12.0, (-4.0, -4.0, 3.0))
+    out, dw, dx = ref["sigmoid_neuron_forward_backward"](np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))
+    assert round(out, 2) == 0.73
+    np.testing.assert_array_equal(np.round(dw, 2), [-0.20, -0.39, 0.20])
+    np.testing.assert_array_equal(np.round(dx, 2), [0.39, -0.59])
+
+
+def test_initialization_experiment_reproduces_the_lecture(ref):
+    """10 tanh layers of 500 units on 1000 unit-Gaussian inputs, as in the lecture (and the notebook)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 500))
+    stds = {}
+    for scheme, act in [("small", "tanh"), ("large", "tanh"), ("xavier", "tanh"), ("xavier", "relu"), ("he", "relu")]:
+        weights = [ref["init_weights"](500, 500, scheme, rng) for _ in range(10)]
+        stds[scheme, act] = ref["activation_statistics"](X, weights, act)[1]
+    small = stds["small", "tanh"]
+    assert round(small[0], 2) == 0.21 and round(small[1], 3) == 0.048 and small[-1] < 1e-5
+    assert np.all(stds["large", "tanh"] > 0.97)                        # saturated at +-1
+    xavier = stds["xavier", "tanh"]
+    assert round(xavier[0], 2) == 0.63 and 0.21 < xavier[-1] < 0.25    # slow decay, about 0.23 at layer 10
+    ratios = stds["xavier", "relu"][1:] / stds["xavier", "relu"][:-1]
+    assert 0.6 < np.median(ratios) < 0.8                               # std / sqrt(2) per layer: variance halves
+    he = stds["he", "relu"]
+    assert 0.65 < he[-1] < 0.9 and he[-1] / he[0] > 0.8                # He keeps it
+
+
+def _sigmoid_that_warns(x):
+    out = 1.0 / (1.0 + np.exp(-x))   # overflows (and warns) for x < -709, still correct
+    return out, out
+
+
+def test_numpy_warnings_of_a_student_function_stay_off_stderr(capfd):
+    # nbgrader gives 0 points to a graded cell that writes to stderr.
+    from autograder.checks.neural_networks import check_sigmoid_forward
+
+    def sigmoid_forward(x):
+        big = np.concatenate([np.asarray(x).ravel(), [-1000.0]])
+        return _sigmoid_that_warns(big)[0][:-1].reshape(np.shape(x)), _sigmoid_that_warns(x)[1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        public.check_sigmoid_forward(sigmoid_forward)
+        check_sigmoid_forward(sigmoid_forward)
+    assert capfd.readouterr().err == ""
+
+
+def test_failure_message_names_call_result_expectation_and_cause():
+    def relu_backward(dout, cache):
+        return dout * (cache >= 0)
+
+    with pytest.raises(AssertionError) as e:
+        public.check_relu_backward(relu_backward)
+    msg = str(e.value)
+    for fragment in ("relu_backward(dout, cache) returned the wrong dx", "called with: dout = float64 array (2, 4)",
+                     "got:", "expected:", "relative error", "likely cause: at x == 0"):
+        assert fragment in msg, msg
+
+
+def test_stub_gets_a_clear_message():
+    def batchnorm_backward(dout, cache):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        public.check_batchnorm_backward(batchnorm_backward)
+
+
+# ---------------------------------------------------------------- the notebook, executed
+
+FAST_RUN_LIMIT_S = 600   # generous: the fast run takes well under 60 s on a quiet 2-core machine
+
+
+@pytest.fixture(scope="module")
+def executed():
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder import config
+    from autograder.course_dir import CourseDir
+
+    path = solutions.notebook_path(NOTEBOOK)
+    nb = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(nb, timeout=config.cell_timeout("02_neural_networks"), kernel_name=config.KERNEL_NAME,
+                            extra_arguments=list(config.KERNEL_ARGUMENTS), allow_errors=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    repo_root = Path(__file__).resolve().parents[1]
+    env = CourseDir(root=repo_root).kernel_env(fast=True)
+    shared = repo_root.parent / "shared" / "data"   # the real CIFAR-10 subset beside a developer's checkout
+    if "COURSE_DATA_DIR" not in env and (shared / "cifar-10-batches-py").is_dir():
+        env["COURSE_DATA_DIR"] = str(shared)       # else: COURSE_DATA_DIR, the caches, or the synthetic fallback
+    start = time.perf_counter()
+    client.execute(env=env)
+    return nb, time.perf_counter() - start
+
+
+def _text(cell):
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+@pytest.mark.slow
+def test_fast_run_is_quiet_and_in_time(executed):
+    nb, seconds = executed
+    noisy = [(i, "".join(o.get("text", ""))[:300]) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not noisy, f"cells wrote to stderr: {noisy}"
+    assert seconds < FAST_RUN_LIMIT_S, f"the fast run took {seconds:.0f} s"
+
+
+@pytest.mark.slow
+def test_fast_run_reproduces_the_lectures_and_matches_the_frameworks(executed):
+    nb, _ = executed
+    text = "\n".join(_text(c) for c in nb.cells if c.cell_type == "code")
+    assert "f = -12.0, df/dx = -4.0, df/dy = -4.0, df/dz = 3.0" in text
+    assert "one sigmoid gate: (1 - s) s = 0.20" in text
+    assert text.count(" passed\n") == 19                     # every visible check
+    errors = [float(v) for v in re.findall(r"relative error ([0-9.e+-]+)  ok", text)]
+    assert len(errors) == 8 and max(errors) < 1e-8           # numerical gradient checks of the layers
+    diffs = [float(v) for v in re.findall(r"max \|ours - (?:tf|keras)\| = ([0-9.e+-]+)", text)]
+    assert len(diffs) == 11 and max(diffs) < 1e-12           # tf.GradientTape and Keras BN gradients
+    keras_bn = [float(v) for v in re.findall(r"(?:max \|out - keras\| =|running (?:mean|var)) ([0-9.e+-]+)", text)]
+    assert len(keras_bn) == 10 and max(keras_bn) < 1e-12     # Keras BatchNormalization, train and test mode
+    assert re.search(r"initial loss 2\.30\d\d \(ln 10 = 2\.3026\)", text)
+    assert "training accuracy 100%" in text                  # overfits 20 examples
+    assert re.search(r"test accuracy \d\.\d+ >= [0-9.]+ on (cifar10|synthetic)", text)
+    layer10 = dict(re.findall(r"(\w+ \+ \w+): mean [^,]+, std ([0-9.e+-]+)", text))
+    assert float(layer10["small + tanh"]) < 1e-5 and float(layer10["large + tanh"]) > 0.97
+    assert 0.2 < float(layer10["xavier + tanh"]) < 0.26 and float(layer10["he + relu"]) > 0.6
+    assert "plain" in text and re.search(r"with BN\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+", text)
