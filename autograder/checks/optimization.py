@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from course.check.core import CheckFailure, call, describe, expect, expect_close, rel_error
+from course.check.core import CheckFailure, call, expect, expect_close, rel_error
 
 TOL = 1e-9
 
