@@ -1,0 +1,261 @@
+"""Plots for the notebooks and the ``course train`` command.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (no
+``pyplot`` state), so it renders headless (Agg) on a server or in CI, never
+leaks open figures, and still shows inline when a notebook cell returns it.
+Pass ``path=`` to also save a PNG (parent folders are created).
+
+- :func:`plot_history` -- loss and accuracy curves, train vs validation.
+- :func:`image_grid` -- a batch of images with class names (and predictions).
+- :func:`filter_grid` -- first-layer convolution filters.
+- :func:`heatmap` -- any labelled matrix, e.g. a confusion matrix or a
+  hyper-parameter search (:func:`confusion_matrix` builds the former).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["plot_history", "image_grid", "filter_grid", "heatmap", "confusion_matrix", "save"]
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def save(fig, path, dpi: int = 100) -> Path:
+    """Save ``fig`` as an image at ``path`` (folders created); return the path."""
+    path = Path(path)
+    if path.suffix == "":
+        raise ValueError(f"path={str(path)!r} has no file extension; use e.g. 'curves.png'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    return path
+
+
+def _maybe_save(fig, path):
+    if path is not None:
+        save(fig, path)
+    return fig
+
+
+def _history_dict(history) -> dict:
+    """A ``{metric: [per-epoch values]}`` dict from a Keras History or a dict."""
+    hist = getattr(history, "history", history)
+    if not isinstance(hist, dict):
+        raise TypeError(
+            f"history must be a keras.callbacks.History or a dict of per-epoch lists, got {type(history).__name__}"
+        )
+    if not hist:
+        raise ValueError("history is empty: train for at least one epoch before plotting")
+    out = {}
+    for k, v in hist.items():
+        arr = np.asarray(v, dtype=float).ravel()
+        out[str(k)] = arr
+    return out
+
+
+def plot_history(history, path=None, title: str = "Training curves", metrics=("loss", "accuracy"),
+                 val_label: str = "validation"):
+    """Plot per-epoch curves, one panel per metric, training vs validation.
+
+    Args:
+        history: a ``keras.callbacks.History`` (what ``fit`` returns) or a
+            dict such as ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``.
+        path: optional PNG path to save to.
+        title: the figure's title.
+        metrics: metric names to plot; a metric missing from ``history`` is
+            skipped, but at least one must be present.
+        val_label: legend label of the ``val_*`` curves (e.g. ``"test"`` when
+            the held-out set is the test set).
+
+    Returns:
+        The :class:`~matplotlib.figure.Figure`.
+    """
+    hist = _history_dict(history)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    present = [m for m in metrics if m in hist or f"val_{m}" in hist]
+    if not present:
+        raise ValueError(f"history has none of the metrics {list(metrics)}; it has {sorted(hist)}")
+    fig = _figure((5.0 * len(present), 3.8))
+    axes = fig.subplots(1, len(present), squeeze=False)[0]
+    for ax, m in zip(axes, present):
+        for key, label, style in ((m, "train", "-o"), (f"val_{m}", val_label, "-s")):
+            if key in hist:
+                y = hist[key]
+                ax.plot(np.arange(1, len(y) + 1), y, style, markersize=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(m.replace("_", " "))
+        ax.set_title(m.replace("_", " ").capitalize())
+        ax.grid(alpha=0.3)
+        ax.legend()
+        if "acc" in m:
+            ax.set_ylim(0.0, 1.0)
+    fig.suptitle(title)
+    return _maybe_save(fig, path)
+
+
+def _to_display(images: np.ndarray) -> np.ndarray:
+    """Images as floats in [0, 1] for imshow (uint8, [0, 1] floats, or any range)."""
+    x = np.asarray(images)
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    x = x.astype(np.float32)
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if lo >= 0.0 and hi <= 1.0:
+        return x
+    return (x - lo) / max(hi - lo, 1e-12)
+
+
+def image_grid(images, labels=None, class_names=None, predictions=None, ncols: int = 8,
+               path=None, title: str | None = None, max_images: int = 64):
+    """Show a batch of images in a grid, captioned with their class names.
+
+    Args:
+        images: ``(N, H, W, C)`` with C in {1, 3}, or ``(N, H, W)``; uint8, or
+            floats (in [0, 1], or any range, which is rescaled, e.g.
+            normalised images).
+        labels: optional ``(N,)`` int labels (captions).
+        class_names: optional list of names indexed by label.
+        predictions: optional ``(N,)`` predicted labels; a caption reads
+            ``"true / predicted"`` and is red when they differ.
+        ncols: images per row.
+        path: optional PNG path.
+        title: optional figure title.
+        max_images: show at most this many.
+    """
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have shape (N, H, W, C) with C 1 or 3, or (N, H, W); got {np.shape(images)}")
+    n = min(len(x), max_images)
+    if n == 0:
+        raise ValueError("images is empty")
+    for name, arr in (("labels", labels), ("predictions", predictions)):
+        if arr is not None and len(arr) < n:
+            raise ValueError(f"{name} has {len(arr)} entries for {n} images")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    x = _to_display(x[:n])
+
+    def name(i):
+        return str(class_names[int(i)]) if class_names is not None else str(int(i))
+
+    cols = min(ncols, n)
+    rows = math.ceil(n / cols)
+    fig = _figure((1.3 * cols, 1.45 * rows + (0.4 if title else 0)))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = x[i]
+        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None,
+                  interpolation="nearest")
+        if labels is not None:
+            caption, color = name(labels[i]), "black"
+            if predictions is not None:
+                caption += f" / {name(predictions[i])}"
+                color = "black" if int(predictions[i]) == int(labels[i]) else "red"
+            ax.set_title(caption, fontsize=7, color=color)
+    if title:
+        fig.suptitle(title)
+    return _maybe_save(fig, path)
+
+
+def filter_grid(kernel, path=None, title: str = "Convolution filters", ncols: int = 8, max_filters: int = 64):
+    """Show convolution filters, each rescaled to its own [min, max].
+
+    Args:
+        kernel: a Keras ``Conv2D`` kernel ``(kh, kw, in_channels, filters)``,
+            or a Conv2D layer / anything with such a ``kernel`` attribute. With
+            3 input channels filters are shown in colour, otherwise the first
+            input channel in grey.
+    """
+    k = getattr(kernel, "kernel", kernel)
+    k = np.asarray(k.numpy() if hasattr(k, "numpy") else k, dtype=np.float32)
+    if k.ndim != 4:
+        raise ValueError(f"kernel must have shape (kh, kw, in_channels, filters), got {k.shape}")
+    n = min(k.shape[3], max_filters)
+    f = np.moveaxis(k[..., :n], 3, 0)  # (n, kh, kw, in)
+    f = f if f.shape[-1] == 3 else f[..., :1]
+    lo = f.min(axis=(1, 2, 3), keepdims=True)
+    hi = f.max(axis=(1, 2, 3), keepdims=True)
+    f = (f - lo) / np.maximum(hi - lo, 1e-12)
+    cols = min(ncols, n)
+    rows = math.ceil(n / cols)
+    fig = _figure((1.0 * cols, 1.0 * rows + 0.5))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < n:
+            img = f[i]
+            ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray", interpolation="nearest")
+    fig.suptitle(f"{title} ({k.shape[0]}x{k.shape[1]}, {k.shape[3]} filters)")
+    return _maybe_save(fig, path)
+
+
+def heatmap(matrix, row_labels=None, col_labels=None, path=None, title: str = "", xlabel: str = "",
+            ylabel: str = "", annotate: bool | None = None, fmt: str = ".2g", cmap: str = "viridis",
+            colorbar_label: str = ""):
+    """Show a 2-D matrix as a labelled heat map with a colour bar.
+
+    ``annotate`` writes each value in its cell (default: when the matrix has
+    at most 20x20 cells). Use it for confusion matrices (see
+    :func:`confusion_matrix`) or validation accuracy over two hyper-parameters.
+    """
+    raw = np.asarray(matrix)
+    m = raw.astype(float)
+    if m.ndim != 2 or m.size == 0:
+        raise ValueError(f"matrix must be a non-empty 2-D array, got shape {m.shape}")
+    for name, labels, size in (("row_labels", row_labels, m.shape[0]), ("col_labels", col_labels, m.shape[1])):
+        if labels is not None and len(labels) != size:
+            raise ValueError(f"{name} has {len(labels)} entries for {size} {name.split('_')[0]}s of the matrix")
+    if annotate is None:
+        annotate = max(m.shape) <= 20
+    fig = _figure((1.0 + 0.55 * m.shape[1] + 1.5, 1.0 + 0.5 * m.shape[0]))
+    ax = fig.add_subplot()
+    im = ax.imshow(m, cmap=cmap, aspect="auto")
+    cbar = fig.colorbar(im, ax=ax)
+    if colorbar_label:
+        cbar.set_label(colorbar_label)
+    ax.set_xticks(np.arange(m.shape[1]), labels=[str(c) for c in col_labels] if col_labels is not None else None)
+    ax.set_yticks(np.arange(m.shape[0]), labels=[str(r) for r in row_labels] if row_labels is not None else None)
+    if col_labels is not None and max((len(str(c)) for c in col_labels), default=0) > 3:
+        ax.tick_params(axis="x", labelrotation=45)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if annotate:
+        finite = m[np.isfinite(m)]
+        mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                v = m[i, j]
+                shown = raw[i, j].item() if np.issubdtype(raw.dtype, np.integer) and fmt.endswith("d") else v
+                ax.text(j, i, format(shown, fmt), ha="center", va="center", fontsize=7,
+                        color="white" if v < mid else "black")
+    return _maybe_save(fig, path)
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``."""
+    t = np.asarray(y_true).astype(np.int64).ravel()
+    p = np.asarray(y_pred).astype(np.int64).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}")
+    if num_classes is None:
+        num_classes = int(max(t.max(initial=-1), p.max(initial=-1)) + 1)
+    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
+        raise ValueError(f"labels must be ints in [0, {num_classes}), got range [{min(t.min(), p.min())}, "
+                         f"{max(t.max(), p.max())}]")
+    c = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(c, (t, p), 1)
+    return c
