@@ -1,15 +1,52 @@
 """CIFAR-10/100 loading, the embedded synthetic set, tf.data pipelines and augmentation.
 
-Importing ``course.data`` is cheap and never imports TensorFlow; the tf.data
-pipeline (:mod:`course.data.pipeline`) loads TensorFlow on first use.
+Loading (numpy only, never imports TensorFlow)::
+
+    from course.data import load_cifar10
+    (x_train, y_train), (x_test, y_test), class_names = load_cifar10()   # source="auto"
+    data = load_cifar10(source="synthetic"); print(data.source)
+
+Pipelines (TensorFlow, loaded on first use)::
+
+    from course.data import fit_normalization, make_dataset
+    norm = fit_normalization(x_train, kind="channel")
+    train_ds = make_dataset(x_train, y_train, 128, training=True, normalize=norm, seed=0)
+    test_ds = make_dataset(x_test, y_test, 256, training=False, normalize=norm)
+
+Importing ``course.data`` is cheap: every name below is loaded from its
+sub-module on first use.
 """
 
 import importlib
 
 _EXPORTS = {
+    # loading (numpy only)
+    "load_cifar10": "course.data.cifar",
+    "load_cifar100": "course.data.cifar",
+    "read_cifar_batch": "course.data.cifar",
+    "Dataset": "course.data.cifar",
+    "DataNotFoundError": "course.data.cifar",
+    "CorruptDataError": "course.data.cifar",
+    "CIFAR10_CLASSES": "course.data.cifar",
+    "CIFAR100_FINE_CLASSES": "course.data.cifar",
+    "CIFAR100_COARSE_CLASSES": "course.data.cifar",
+    # synthetic set (numpy only)
+    "load_synthetic": "course.data.synthetic",
+    "SYNTHETIC_CLASSES": "course.data.synthetic",
+    # augmentation (numpy fit; TF batch ops)
     "fit_pca_color": "course.data.augment",
     "pca_color_offsets": "course.data.augment",
+    # pipelines (TensorFlow)
+    "Normalizer": "course.data.pipeline",
+    "fit_normalization": "course.data.pipeline",
+    "Augment": "course.data.pipeline",
+    "make_dataset": "course.data.pipeline",
+    "make_datasets": "course.data.pipeline",
+    "tta_views": "course.data.pipeline",
+    "tta_predict": "course.data.pipeline",
 }
+
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):

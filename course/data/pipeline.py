@@ -1,0 +1,533 @@
+"""tf.data input pipelines for CIFAR-sized images, with normalisation and augmentation.
+
+The easy path is the correct one::
+
+    from course.data import load_cifar10, fit_normalization, make_dataset
+    (x_train, y_train), (x_test, y_test), names = load_cifar10()
+    norm = fit_normalization(x_train, kind="channel")        # statistics of the TRAINING set
+    train_ds = make_dataset(x_train, y_train, 128, training=True, normalize=norm, seed=0)
+    test_ds = make_dataset(x_test, y_test, 256, training=False, normalize=norm)
+    model.fit(train_ds, validation_data=test_ds, epochs=10)
+
+(:func:`make_datasets` does those three steps in one call.)
+
+How a training batch is built: the pipeline shuffles *indices*, batches them,
+and then works on whole batches with TensorFlow ops inside one
+``Dataset.map`` (``num_parallel_calls=AUTOTUNE``, followed by ``prefetch``):
+gather the uint8 images, flip and pad-crop them (one random offset per
+image, fused into two gathers), colour-jitter, normalise, cutout. There is no
+per-image Python or ``map``.
+
+Randomness is reproducible and never touches TensorFlow's global random
+state: the shuffle order and each batch's augmentation key come from
+``seed`` (a stateless key per batch, drawn from ``tf.data.Dataset.random``
+seeded with ``seed``), and every random op is a stateless op keyed on it. Two
+datasets built with the same arguments yield identical batches, epoch after
+epoch; successive epochs of one dataset differ from each other (new shuffle,
+new augmentation), as training needs.
+
+The result is a ``tf.data.Dataset`` of ``(images, labels)`` (or just images
+when ``y`` is None) that ``keras.Model.fit`` accepts on the TensorFlow and
+JAX backends.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .augment import fit_pca_color
+
+__all__ = [
+    "Normalizer",
+    "fit_normalization",
+    "Augment",
+    "make_dataset",
+    "make_datasets",
+    "TTA_VIEWS",
+    "tta_views",
+    "tta_predict",
+]
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _check_images(x, name="x"):
+    arr = np.asarray(x)
+    if arr.ndim != 4:
+        raise ValueError(f"{name} must be a batch of images of shape (N, H, W, C); got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype == np.uint8:
+        return arr
+    if np.issubdtype(arr.dtype, np.floating):
+        lo, hi = float(arr.min()), float(arr.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1e-3 or hi > 1 + 1e-3:
+            raise ValueError(
+                f"{name} is a float array with values in [{lo:.3g}, {hi:.3g}]; pass uint8 pixels (0..255) "
+                "or floats scaled to [0, 1]"
+            )
+        return arr.astype(np.float32, copy=False)
+    raise TypeError(f"{name} must hold uint8 pixels or floats in [0, 1]; got dtype {arr.dtype}")
+
+
+def _unit_scale(arr):
+    """Factor that maps ``arr`` to [0, 1]: 1/255 for uint8, 1 for floats."""
+    return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Normalizer:
+    """Normalisation with statistics fitted on training images (see :func:`fit_normalization`).
+
+    ``normalised = (pixels_in_[0,1] - mean) / std``; ``kind`` is
+    ``"channel"`` (per-channel mean and std, VGG style: ``mean``/``std`` have
+    shape ``(C,)``), ``"image"`` (AlexNet style: ``mean`` is the mean image
+    ``(H, W, C)``, ``std`` one scalar over all pixels) or ``"scale"`` (mean
+    0, std 1: pixels divided by 255). Calling it on uint8 or [0, 1] float
+    images returns float32 (numpy); the pipeline applies the same maths with
+    TensorFlow.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).integers(0, 256, (50, 4, 4, 3), dtype=np.uint8)
+    >>> norm = fit_normalization(x, kind="channel")
+    >>> z = norm(x)
+    >>> np.allclose(z.mean(axis=(0, 1, 2)), 0, atol=1e-5), np.allclose(z.std(axis=(0, 1, 2)), 1, atol=1e-4)
+    (True, True)
+    >>> np.allclose(norm.inverse(z) * 255, x, atol=1e-3)
+    True
+    """
+
+    kind: str
+    mean: np.ndarray
+    std: np.ndarray
+
+    def __post_init__(self):
+        if self.kind not in ("channel", "image", "scale"):
+            raise ValueError(f"Normalizer kind must be 'channel', 'image' or 'scale'; got {self.kind!r}")
+        mean = np.asarray(self.mean, np.float32)
+        std = np.asarray(self.std, np.float32)
+        if np.any(std <= 0) or not np.all(np.isfinite(std)):
+            raise ValueError(f"Normalizer std must be positive and finite; got {std}")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
+
+    @classmethod
+    def scale(cls):
+        """The statistics-free normaliser: pixels / 255, in [0, 1]."""
+        return cls("scale", np.zeros(3, np.float32), np.ones((), np.float32))
+
+    def __call__(self, images):
+        """Normalise uint8 (0..255) or float ([0, 1]) images; returns float32."""
+        arr = np.asarray(images)
+        if arr.shape[-self.mean.ndim:] != self.mean.shape and self.mean.ndim > 1:
+            raise ValueError(
+                f"images of shape {arr.shape} do not match this Normalizer's mean image {self.mean.shape}"
+            )
+        scale = _unit_scale(arr) if arr.dtype == np.uint8 else 1.0
+        return ((arr.astype(np.float32) * np.float32(scale) - self.mean) / self.std).astype(np.float32)
+
+    transform = __call__
+
+    def inverse(self, z):
+        """Undo the normalisation: back to float pixels in [0, 1] (for display)."""
+        return np.asarray(z, np.float32) * self.std + self.mean
+
+    def scale_and_bias(self, input_scale=1.0):
+        """``(a, b)`` float32 arrays with ``normalised = pixels * a + b`` for pixels in units of ``1/input_scale``."""
+        a = (np.float32(input_scale) / self.std).astype(np.float32)
+        b = (-self.mean / self.std).astype(np.float32)
+        return a, b
+
+    def tf_apply(self, images, input_scale=1.0):
+        """TensorFlow version: ``images`` (any numeric dtype, in units of ``1/input_scale``) -> float32."""
+        import tensorflow as tf
+
+        a, b = self.scale_and_bias(input_scale)
+        return tf.cast(images, tf.float32) * tf.constant(a) + tf.constant(b)
+
+    def to_dict(self):
+        """JSON-friendly dict (lists); :meth:`from_dict` restores it."""
+        return {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["kind"], np.asarray(d["mean"], np.float32), np.asarray(d["std"], np.float32))
+
+    def __repr__(self):
+        if self.kind == "channel":
+            return f"Normalizer(kind='channel', mean={np.round(self.mean, 4).tolist()}, std={np.round(self.std, 4).tolist()})"
+        if self.kind == "image":
+            return f"Normalizer(kind='image', mean=<image {self.mean.shape}>, std={float(self.std):.4f})"
+        return "Normalizer(kind='scale')"
+
+
+def fit_normalization(x_train, kind="channel", eps=1e-6):
+    """Fit a :class:`Normalizer` on TRAINING images (uint8 or floats in [0, 1]).
+
+    ``kind="channel"``: per-channel mean and std over all training pixels
+    (VGG). ``kind="image"``: the mean image (AlexNet subtracts it), plus one
+    global std of the centred pixels so inputs have unit scale. Statistics are
+    in the [0, 1] pixel scale, accumulated in float64. Apply the same object
+    to the validation and test images; never fit on them.
+
+    >>> import numpy as np
+    >>> x = np.zeros((4, 2, 2, 3), np.uint8); x[:, :, :, 0] = 255
+    >>> norm = fit_normalization(x, kind="channel")
+    >>> norm.mean.tolist()
+    [1.0, 0.0, 0.0]
+    >>> fit_normalization(x, kind="image").mean.shape
+    (2, 2, 3)
+    """
+    if kind not in ("channel", "image"):
+        raise ValueError(f"kind must be 'channel' (per-channel mean/std) or 'image' (mean image); got {kind!r}")
+    arr = _check_images(x_train, "x_train")
+    scale = _unit_scale(arr)
+    n = arr.shape[0]
+    s1 = np.zeros(arr.shape[1:], np.float64)
+    s2 = np.zeros(arr.shape[1:], np.float64)
+    for lo in range(0, n, 4096):
+        chunk = arr[lo:lo + 4096].astype(np.float64) * scale
+        s1 += chunk.sum(axis=0)
+        s2 += np.square(chunk).sum(axis=0)
+    if kind == "channel":
+        count = n * arr.shape[1] * arr.shape[2]
+        mean = s1.sum(axis=(0, 1)) / count
+        var = s2.sum(axis=(0, 1)) / count - mean ** 2
+        std = np.sqrt(np.maximum(var, 0.0)) + eps
+    else:
+        mean = s1 / n
+        var = (s2 / n - mean ** 2).mean()  # mean over pixels of the per-pixel variance
+        std = np.float64(np.sqrt(max(var, 0.0)) + eps)
+    return Normalizer(kind, mean.astype(np.float32), np.asarray(std, np.float32))
+
+
+def _resolve_normalizer(normalize, training):
+    if isinstance(normalize, Normalizer):
+        return normalize
+    if normalize is None:
+        return None
+    if normalize == "scale":
+        return Normalizer.scale()
+    if normalize in ("channel", "image"):
+        raise ValueError(
+            f"normalize={normalize!r} would fit statistics on the images passed here"
+            + (" (evaluation data!)" if not training else "")
+            + f"; fit them once on the training images and pass the result to every dataset: "
+            f"norm = fit_normalization(x_train, kind={normalize!r}); "
+            "make_dataset(x_train, ..., normalize=norm); make_dataset(x_test, ..., normalize=norm). "
+            "make_datasets(...) does this for you"
+        )
+    raise ValueError(f"normalize must be a Normalizer, 'scale' or None; got {normalize!r}")
+
+
+# --------------------------------------------------------------------------- augmentation settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Augment:
+    """Which augmentations a training pipeline applies, and how strongly.
+
+    ``flip``: mirror left-right with probability 1/2. ``crop_padding``: pad by
+    this many pixels and crop back at a random offset per image (0: off).
+    ``brightness`` / ``contrast``: per-image jitter ranges (0: off).
+    ``pca_std``: AlexNet colour augmentation with ``alpha ~ N(0, pca_std)``
+    (0: off); ``pca`` holds ``(eigenvalues, eigenvectors)`` from
+    :func:`~course.data.augment.fit_pca_color`, fitted on the training images
+    when left None. ``cutout``: side of the square cut out of each image (0:
+    off), applied after normalisation so it is filled with the mean.
+
+    :meth:`from_spec` builds one from names::
+
+        >>> Augment.from_spec("flip,crop,cutout")
+        Augment(flip=True, crop_padding=4, brightness=0.0, contrast=0.0, pca_std=0.0, cutout=16)
+    """
+
+    flip: bool = True
+    crop_padding: int = 4
+    brightness: float = 0.0
+    contrast: float = 0.0
+    pca_std: float = 0.0
+    pca: Optional[Tuple[np.ndarray, np.ndarray]] = dataclasses.field(default=None, repr=False)
+    cutout: int = 0
+
+    NAMES = ("flip", "crop", "jitter", "pca", "cutout")
+
+    def __post_init__(self):
+        for f in ("crop_padding", "cutout"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"Augment.{f} must be a non-negative integer; got {v!r}")
+        for f in ("brightness", "contrast", "pca_std"):
+            if getattr(self, f) < 0:
+                raise ValueError(f"Augment.{f} must be >= 0; got {getattr(self, f)!r}")
+        if self.contrast > 1:
+            raise ValueError(f"Augment.contrast must be <= 1; got {self.contrast!r}")
+
+    @classmethod
+    def none(cls):
+        return cls(flip=False, crop_padding=0)
+
+    @classmethod
+    def from_spec(cls, spec):
+        """``None``/``False``/``"none"`` -> nothing; ``True``/``"default"`` -> flip + crop;
+        a comma-separated string or list of names from ``flip, crop, jitter, pca, cutout``; or an Augment."""
+        if isinstance(spec, cls):
+            return spec
+        if spec is None or spec is False or spec == "none":
+            return cls.none()
+        if spec is True or spec == "default":
+            return cls()
+        names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+        unknown = [n for n in names if n not in cls.NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown augmentation {unknown[0]!r} in augment={spec!r}; choose from {', '.join(cls.NAMES)}"
+                " (or pass an Augment(...) for custom strengths)"
+            )
+        return cls(
+            flip="flip" in names,
+            crop_padding=4 if "crop" in names else 0,
+            brightness=0.2 if "jitter" in names else 0.0,
+            contrast=0.2 if "jitter" in names else 0.0,
+            pca_std=0.1 if "pca" in names else 0.0,
+            cutout=16 if "cutout" in names else 0,
+        )
+
+    @property
+    def active(self):
+        return bool(self.flip or self.crop_padding or self.brightness or self.contrast or self.pca_std
+                    or self.cutout)
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca):
+    import tensorflow as tf
+
+    from . import augment as A
+
+    def fn(idx, key=None):
+        xb = tf.gather(x_t, idx)
+        if training and aug.active:
+            seeds = A.split_seed(key, 4)
+            if aug.flip and aug.crop_padding:
+                xb = A.random_flip_pad_crop(xb, seeds[0], padding=aug.crop_padding)
+            elif aug.flip:
+                xb = A.random_flip(xb, seeds[0])
+            elif aug.crop_padding:
+                xb = A.random_pad_crop(xb, seeds[0], padding=aug.crop_padding)
+            if aug.brightness or aug.contrast or aug.pca_std:
+                xb = tf.cast(xb, tf.float32) * input_scale  # to [0, 1]
+                if aug.brightness or aug.contrast:
+                    xb = A.random_brightness_contrast(xb, seeds[1], aug.brightness, aug.contrast)
+                if aug.pca_std:
+                    xb = A.pca_color_jitter(xb, seeds[2], pca[0], pca[1], std=aug.pca_std)
+                scale_now = 1.0
+            else:
+                scale_now = input_scale
+        else:
+            scale_now = input_scale
+        if norm is not None:
+            xb = norm.tf_apply(xb, input_scale=scale_now)
+        else:
+            xb = tf.cast(xb, tf.float32) * (scale_now / input_scale)  # pixel values as given
+        if training and aug.cutout:
+            xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
+        if y_t is None:
+            return xb
+        return xb, tf.gather(y_t, idx)
+
+    return fn
+
+
+def make_dataset(x, y=None, batch_size=128, training=False, augment="default", normalize="scale",
+                 shuffle=None, cache=False, seed=0, drop_remainder=False):
+    """A batched ``tf.data.Dataset`` of ``(images, labels)`` for Keras ``fit``/``evaluate``/``predict``.
+
+    Parameters
+    ----------
+    x : uint8 ``(N, H, W, C)`` (or float in [0, 1]); y : ``(N,)`` labels or None (images only).
+    batch_size : images per batch.
+    training : True for the training set: shuffles and augments. With False
+        there is never any augmentation or shuffling (unless ``shuffle=True``).
+    augment : what :meth:`Augment.from_spec` accepts: ``"default"`` (flip +
+        pad-crop by 4), ``None``, names such as ``"flip,crop,jitter,pca,cutout"``
+        or an :class:`Augment`. Ignored when ``training`` is False.
+    normalize : a fitted :class:`Normalizer` (from :func:`fit_normalization`
+        on the training images), ``"scale"`` (pixels / 255, the default) or
+        None (float32 pixels unchanged). ``"channel"``/``"image"`` are
+        refused: fit on the training set and pass the Normalizer.
+    shuffle : default ``training``.
+    cache : cache the finished batches in memory (True) or a file (a path)
+        when ``training`` is False; training batches are rebuilt each epoch
+        (their images are gathered from an in-memory tensor, so there is
+        nothing to re-read), and ``cache`` is then ignored.
+    seed : int; fixes the shuffle order and all augmentation.
+    drop_remainder : drop the last incomplete batch.
+
+    Output images are float32 ``(B, H, W, C)``; labels keep their dtype.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.arange(10)
+    >>> ds = make_dataset(x, y, batch_size=4, training=True, seed=1)
+    >>> [tuple(xb.shape) for xb, yb in ds]
+    [(4, 32, 32, 3), (4, 32, 32, 3), (2, 32, 32, 3)]
+    >>> epoch = lambda d: np.concatenate([xb.numpy() for xb, _ in d])
+    >>> ds = make_dataset(x, y, batch_size=4, training=True, seed=1)
+    >>> first, second = epoch(ds), epoch(ds)          # two epochs of one dataset differ ...
+    >>> bool((first == second).all())
+    False
+    >>> again = make_dataset(x, y, batch_size=4, training=True, seed=1)
+    >>> bool((epoch(again) == first).all()), bool((epoch(again) == second).all())  # ... reproducibly
+    (True, True)
+    """
+    import tensorflow as tf
+
+    arr = _check_images(x, "x")
+    n = arr.shape[0]
+    if y is not None:
+        y = np.asarray(y)
+        if y.ndim == 0 or y.shape[0] != n:
+            raise ValueError(f"y must have one label per image: x has {n} images, y has shape {y.shape}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer; got {seed!r}")
+    training = bool(training)
+    aug = Augment.from_spec(augment) if training else Augment.none()
+    norm = _resolve_normalizer(normalize, training)
+    if norm is not None and norm.mean.ndim == 3 and norm.mean.shape != arr.shape[1:]:
+        raise ValueError(f"normalize: mean image {norm.mean.shape} does not match images {arr.shape[1:]}")
+    shuffle = training if shuffle is None else bool(shuffle)
+    pca = aug.pca
+    if aug.pca_std and pca is None:
+        pca = fit_pca_color(arr)
+
+    x_t = tf.constant(arr)
+    y_t = None if y is None else tf.constant(y)
+    fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca)
+
+    seed = int(seed)
+    ds = tf.data.Dataset.range(n)
+    if shuffle:
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if training and aug.active:
+        # One stateless key per batch; a fresh iteration (epoch) draws fresh keys,
+        # the same seed always draws the same sequence.
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip((ds, keys))
+    ds = ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if cache and not training:
+        ds = ds.cache() if cache is True else ds.cache(str(cache))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def make_datasets(train, test, batch_size=128, normalize="channel", augment="default", seed=0,
+                  eval_batch_size=None):
+    """Training and test pipelines with the normalisation fitted on the training set only.
+
+    ``train`` and ``test`` are ``(x, y)`` pairs (for example the first two
+    items of :func:`~course.data.load_cifar10`'s result). Returns
+    ``(train_ds, test_ds, normalizer)``.
+
+    >>> from course.data import load_synthetic
+    >>> (xtr, ytr), (xte, yte), _ = load_synthetic(n_train=64, n_test=16)
+    >>> train_ds, test_ds, norm = make_datasets((xtr, ytr), (xte, yte), batch_size=32)
+    >>> norm.kind, len(list(train_ds)), len(list(test_ds))
+    ('channel', 2, 1)
+    """
+    x_train, y_train = train
+    x_test, y_test = test
+    if isinstance(normalize, str) and normalize in ("channel", "image"):
+        norm = fit_normalization(x_train, kind=normalize)
+    else:
+        norm = _resolve_normalizer(normalize, True)
+    train_ds = make_dataset(x_train, y_train, batch_size, training=True, augment=augment, normalize=norm,
+                            seed=seed)
+    test_ds = make_dataset(x_test, y_test, eval_batch_size or batch_size, training=False, normalize=norm)
+    return train_ds, test_ds, norm
+
+
+# --------------------------------------------------------------------------- test-time augmentation
+
+TTA_VIEWS = ("none", "flip", "crops10")
+
+
+def tta_views(images, views="flip", padding=4):
+    """The fixed views test-time augmentation averages over: ``(V, N, H, W, C)``, same dtype.
+
+    ``"none"``: the images (V=1). ``"flip"``: the images and their mirrors
+    (V=2). ``"crops10"``: the ten crops of AlexNet adapted to CIFAR: zero-pad
+    by ``padding`` (as in training) and take the four corner crops (top-left,
+    top-right, bottom-left, bottom-right) and the centre crop (= the
+    original), then the mirrors of those five (V=10).
+
+    >>> import numpy as np
+    >>> x = np.arange(16, dtype=np.uint8).reshape(1, 4, 4, 1)
+    >>> v = tta_views(x, "crops10", padding=1)
+    >>> v.shape
+    (10, 1, 4, 4, 1)
+    >>> bool((v[4] == x).all() and (v[9] == x[:, :, ::-1]).all())
+    True
+    >>> v[0, 0, :, :, 0].tolist()  # top-left crop: the zero padding shows at the top and left
+    [[0, 0, 0, 0], [0, 0, 1, 2], [0, 4, 5, 6], [0, 8, 9, 10]]
+    """
+    arr = np.asarray(images)
+    if arr.ndim != 4:
+        raise ValueError(f"images must have shape (N, H, W, C); got {arr.shape}")
+    if views not in TTA_VIEWS:
+        raise ValueError(f"views must be one of {', '.join(repr(v) for v in TTA_VIEWS)}; got {views!r}")
+    if views == "none":
+        return arr[None]
+    if views == "flip":
+        return np.stack([arr, arr[:, :, ::-1]])
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be a non-negative integer; got {padding!r}")
+    p = int(padding)
+    h, w = arr.shape[1], arr.shape[2]
+    padded = np.pad(arr, [(0, 0), (p, p), (p, p), (0, 0)])
+    offsets = [(0, 0), (0, 2 * p), (2 * p, 0), (2 * p, 2 * p), (p, p)]
+    crops = [padded[:, oy:oy + h, ox:ox + w] for oy, ox in offsets]
+    return np.stack(crops + [c[:, :, ::-1] for c in crops])
+
+
+def tta_predict(model, x, views="flip", normalize="scale", batch_size=256, padding=4):
+    """Average a model's predictions over the fixed views of :func:`tta_views`.
+
+    ``model`` is a Keras model (its ``predict`` is used, quietly) or any
+    callable mapping a float32 batch to an array ``(B, K)``. ``x`` holds raw
+    images (uint8 or [0, 1] floats); each view is normalised with
+    ``normalize`` (the training set's :class:`Normalizer`, ``"scale"`` or
+    None) before prediction. Returns the mean over views, ``(N, K)``. Average
+    probabilities (a softmax output), not logits, for the usual TTA.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    >>> left = lambda b: b[:, :, :4].mean(axis=(1, 2))   # depends on which half is on the left
+    >>> got = tta_predict(left, x, views="flip")
+    >>> want = (left(x / 255.0) + left(x[:, :, ::-1] / 255.0)) / 2
+    >>> bool(np.allclose(got, want, atol=1e-6))
+    True
+    """
+    arr = _check_images(x, "x")
+    norm = _resolve_normalizer(normalize, False)
+    v = tta_views(arr, views, padding)
+    predict = getattr(model, "predict", None)
+    total = None
+    for view in v:
+        z = norm(view) if norm is not None else view.astype(np.float32)
+        if predict is not None:
+            out = np.asarray(predict(z, batch_size=batch_size, verbose=0))
+        else:
+            out = np.concatenate([np.asarray(model(z[i:i + batch_size])) for i in range(0, len(z), batch_size)])
+        if out.shape[0] != arr.shape[0]:
+            raise ValueError(f"model returned {out.shape[0]} predictions for {arr.shape[0]} images")
+        total = out.astype(np.float64) if total is None else total + out
+    return (total / len(v)).astype(np.float32)
