@@ -12,6 +12,7 @@ import sys
 # name -> ("module:function", one-line help)
 COMMANDS = {
     "train": ("course.training:cli", "train a reference model on CIFAR-10 (or the synthetic set)"),
+    "build": ("course.build:cli", "run the source notebooks, generate the nbgrader release, verify it"),
 }
 
 

@@ -159,7 +159,8 @@ class Normalizer:
 
     def __repr__(self):
         if self.kind == "channel":
-            return f"Normalizer(kind='channel', mean={np.round(self.mean, 4).tolist()}, std={np.round(self.std, 4).tolist()})"
+            r = lambda a: [round(float(v), 4) for v in a]  # noqa: E731
+            return f"Normalizer(kind='channel', mean={r(self.mean)}, std={r(self.std)})"
         if self.kind == "image":
             return f"Normalizer(kind='image', mean=<image {self.mean.shape}>, std={float(self.std):.4f})"
         return "Normalizer(kind='scale')"
@@ -185,14 +186,24 @@ def fit_normalization(x_train, kind="channel", eps=1e-6):
     if kind not in ("channel", "image"):
         raise ValueError(f"kind must be 'channel' (per-channel mean/std) or 'image' (mean image); got {kind!r}")
     arr = _check_images(x_train, "x_train")
-    scale = _unit_scale(arr)
     n = arr.shape[0]
-    s1 = np.zeros(arr.shape[1:], np.float64)
-    s2 = np.zeros(arr.shape[1:], np.float64)
-    for lo in range(0, n, 4096):
-        chunk = arr[lo:lo + 4096].astype(np.float64) * scale
-        s1 += chunk.sum(axis=0)
-        s2 += np.square(chunk).sum(axis=0)
+    if arr.dtype == np.uint8:
+        # Exact integer sums (uint8 squares fit in uint16), scaled to [0, 1] at the end.
+        s1 = np.zeros(arr.shape[1:], np.uint64)
+        s2 = np.zeros(arr.shape[1:], np.uint64)
+        for lo in range(0, n, 4096):
+            chunk = arr[lo:lo + 4096].astype(np.uint16)
+            s1 += chunk.sum(axis=0, dtype=np.uint64)
+            s2 += np.square(chunk).sum(axis=0, dtype=np.uint64)
+        s1 = s1.astype(np.float64) / 255.0
+        s2 = s2.astype(np.float64) / 255.0 ** 2
+    else:
+        s1 = np.zeros(arr.shape[1:], np.float64)
+        s2 = np.zeros(arr.shape[1:], np.float64)
+        for lo in range(0, n, 4096):
+            chunk = arr[lo:lo + 4096].astype(np.float64)
+            s1 += chunk.sum(axis=0)
+            s2 += np.square(chunk).sum(axis=0)
     if kind == "channel":
         count = n * arr.shape[1] * arr.shape[2]
         mean = s1.sum(axis=(0, 1)) / count
@@ -306,13 +317,12 @@ class Augment:
 # --------------------------------------------------------------------------- datasets
 
 
-def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca):
+def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
     import tensorflow as tf
 
     from . import augment as A
 
-    def fn(idx, key=None):
-        xb = tf.gather(x_t, idx)
+    def fn(xb, key):
         if training and aug.active:
             seeds = A.split_seed(key, 4)
             if aug.flip and aug.crop_padding:
@@ -338,15 +348,42 @@ def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca):
             xb = tf.cast(xb, tf.float32) * (scale_now / input_scale)  # pixel values as given
         if training and aug.cutout:
             xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
-        if y_t is None:
-            return xb
-        return xb, tf.gather(y_t, idx)
+        return xb
 
-    return fn
+    # The per-batch pixel work, compiled with XLA when possible; the gathers from the
+    # whole data set stay outside it, so XLA never sees (or copies) the full arrays.
+    fn = tf.function(fn, jit_compile=bool(jit_compile))
+
+    def batch(idx, key=None):
+        xb = fn(tf.gather(x_t, idx), tf.zeros([2], tf.int64) if key is None else key)
+        return xb if y_t is None else (xb, tf.gather(y_t, idx))
+
+    return batch
+
+
+_XLA_OK = None
+
+
+def _xla_available():
+    """Whether XLA can compile a tiny batch op on this machine (checked once per process)."""
+    global _XLA_OK
+    if _XLA_OK is None:
+        import tensorflow as tf
+
+        def probe(i, key):
+            v = tf.gather(tf.range(8, dtype=tf.int32), i)
+            return tf.cast(v, tf.float32) * tf.random.stateless_uniform(tf.shape(i), seed=key)
+
+        try:
+            tf.function(probe, jit_compile=True)(tf.constant([1, 2], tf.int64), tf.constant([0, 1], tf.int64))
+            _XLA_OK = True
+        except Exception:  # pragma: no cover - TF builds without XLA
+            _XLA_OK = False
+    return _XLA_OK
 
 
 def make_dataset(x, y=None, batch_size=128, training=False, augment="default", normalize="scale",
-                 shuffle=None, cache=False, seed=0, drop_remainder=False):
+                 shuffle=None, cache=False, seed=0, drop_remainder=False, jit_compile="auto"):
     """A batched ``tf.data.Dataset`` of ``(images, labels)`` for Keras ``fit``/``evaluate``/``predict``.
 
     Parameters
@@ -369,6 +406,9 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
         nothing to re-read), and ``cache`` is then ignored.
     seed : int; fixes the shuffle order and all augmentation.
     drop_remainder : drop the last incomplete batch.
+    jit_compile : compile the per-batch work (gather, augment, normalise)
+        with XLA, fusing it into a few loops (several times faster on CPU).
+        ``"auto"``: when XLA works on this machine.
 
     Output images are float32 ``(B, H, W, C)``; labels keep their dtype.
 
@@ -411,7 +451,9 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
 
     x_t = tf.constant(arr)
     y_t = None if y is None else tf.constant(y)
-    fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca)
+    if jit_compile == "auto":
+        jit_compile = _xla_available()
+    fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca, jit_compile)
 
     seed = int(seed)
     ds = tf.data.Dataset.range(n)

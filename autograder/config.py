@@ -1,0 +1,59 @@
+"""Course-wide grading settings, in one place.
+
+``autograder/nbgrader_config.py`` reads these for nbgrader, and
+:mod:`autograder.course_dir` uses them to grade one notebook at a time (the
+per-cell timeout depends on the notebook, which nbgrader's own configuration
+cannot express). Plain constants: importing this needs nothing.
+"""
+
+import os
+
+#: nbgrader course id (stored in the gradebook and in released notebooks).
+COURSE_ID = "cnn-course"
+
+#: Jupyter kernel that runs source notebooks and submissions. "python3" is the
+#: kernel of the Python that runs the build (jupyter_client maps it to
+#: ``sys.executable``), so the kernel sees the same installed packages.
+KERNEL_NAME = "python3"
+#: Extra kernel arguments: no history file, and the kernel's own log (e.g. ipykernel's
+#: "running over TCP without encryption" warning) kept off the build's terminal.
+KERNEL_ARGUMENTS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
+
+#: Seconds one cell may run when autograding (grading always runs in fast mode)
+#: and when the build executes a source notebook in fast mode. A notebook's
+#: whole fast run must stay within 60 s on 2 CPU cores; the margin covers a
+#: loaded grading machine. nbgrader's own default, 30 s, is too tight.
+DEFAULT_CELL_TIMEOUT = 180
+CELL_TIMEOUT = {
+    "00_warmup": 60,
+    "01_linear_classifiers": 180,
+    "02_neural_networks": 300,
+    "03_optimization": 300,
+}
+
+#: Seconds one cell may run when the build executes a source notebook in full
+#: mode (real training on a GPU).
+FULL_CELL_TIMEOUT = 3600
+
+#: Output limits applied to autograded notebooks (nbgrader LimitOutput): a
+#: submission that prints in a loop cannot bloat the gradebook or feedback.
+MAX_OUTPUT_LINES = 1000
+MAX_TRACEBACK_LINES = 100
+
+#: Where the build writes release/, submitted/, autograded/, feedback/ and the
+#: gradebook: ``$COURSE_BUILD_DIR`` or ``<repo>/course_build`` (git-ignored).
+BUILD_DIR_ENV = "COURSE_BUILD_DIR"
+DEFAULT_BUILD_DIR_NAME = "course_build"
+
+
+def cell_timeout(assignment_id, full=False):
+    """Per-cell timeout in seconds for ``assignment_id`` ("00_warmup", ...)."""
+    if full:
+        return FULL_CELL_TIMEOUT
+    return CELL_TIMEOUT.get(assignment_id, DEFAULT_CELL_TIMEOUT)
+
+
+def default_build_dir(repo_root):
+    """The build directory: ``$COURSE_BUILD_DIR`` if set, else ``<repo_root>/course_build``."""
+    env = os.environ.get(BUILD_DIR_ENV)
+    return os.path.abspath(env) if env else os.path.join(os.path.abspath(repo_root), DEFAULT_BUILD_DIR_NAME)

@@ -1,0 +1,443 @@
+"""A Python API around nbgrader for one course checkout.
+
+:class:`CourseDir` knows where the sources are (``notebooks/NN_<name>/<name>.ipynb``)
+and where nbgrader works (the build directory: ``release/``, ``submitted/``,
+``autograded/``, ``feedback/``, ``gradebook.db``), and does one nbgrader step
+for one assignment and one student at a time::
+
+    course = CourseDir()                       # repo found from the cwd
+    a = course.assignment("warmup")            # or "00_warmup"
+    course.release(a)                          # nbgrader generate_assignment
+    course.submit(a, "alice", "alice/warmup.ipynb")
+    course.autograde(a, "alice")               # nbgrader autograde (fast mode)
+    course.feedback(a, "alice")                # nbgrader generate_feedback -> [html paths]
+    course.scores(a, "alice")                  # per-cell points from the gradebook
+
+Every nbgrader step runs as ``python -m nbgrader`` in a subprocess whose cwd
+is the build directory (which holds an ``nbgrader_config.py`` that loads
+``autograder/nbgrader_config.py``): nbgrader's traitlets singletons never leak
+between steps, and the kernel inherits an environment made for grading
+(:meth:`CourseDir.kernel_env`: the repo root on PYTHONPATH so hidden tests
+import ``autograder``, TensorFlow quiet, no non-inline matplotlib backend).
+Each step's log is kept in ``<build>/logs/``; a failing step raises
+:class:`NbgraderError` with the log's tail.
+"""
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import config
+from autograder.nbgrader_worker import PREFIX
+
+ASSIGNMENT_RE = re.compile(r"^(\d\d)_([A-Za-z0-9_]+)$")
+
+
+class CourseError(Exception):
+    """A problem with the course set-up; the message says what and how to fix it."""
+
+
+class NbgraderError(CourseError):
+    """An nbgrader step failed; ``log`` holds its output."""
+
+    def __init__(self, message, log=""):
+        super().__init__(message)
+        self.log = log
+
+
+def find_repo_root(start=None):
+    """The course checkout holding ``start`` (default: the cwd): the nearest
+    folder, ``start`` or a parent, with ``autograder/nbgrader_config.py``."""
+    start = Path(start or os.getcwd()).resolve()
+    for folder in [start, *start.parents]:
+        if (folder / "autograder" / "nbgrader_config.py").is_file():
+            return folder
+    raise CourseError(
+        f"no course checkout found: neither {start} nor any parent holds autograder/nbgrader_config.py. "
+        f"Run this from the course repository (the instructor's checkout, not the student package) "
+        f"or pass --root PATH_TO_REPO."
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Assignment ``NN_<name>`` with its source notebook ``notebooks/NN_<name>/<name>.ipynb``."""
+
+    id: str
+    name: str
+    source_dir: Path
+
+    @property
+    def notebook(self):
+        return self.source_dir / f"{self.name}.ipynb"
+
+    @property
+    def cell_timeout(self):
+        return config.cell_timeout(self.id)
+
+
+@dataclass
+class CellScore:
+    grade_id: str
+    score: float           # auto score, or the manual score once given (0.0 until then)
+    max_score: float
+    autograded: bool       # a test cell (True) or a written answer / manually graded cell
+    needs_manual_grade: bool
+
+
+@dataclass
+class Scores:
+    """Points of one submission of one assignment, from the gradebook."""
+
+    assignment: str
+    student: str
+    cells: list = field(default_factory=list)
+
+    @property
+    def auto_score(self):
+        return sum(c.score for c in self.cells if c.autograded)
+
+    @property
+    def auto_max(self):
+        return sum(c.max_score for c in self.cells if c.autograded)
+
+    @property
+    def manual_max(self):
+        return sum(c.max_score for c in self.cells if not c.autograded)
+
+    def failed(self):
+        """Autograded cells that did not get full points."""
+        return [c for c in self.cells if c.autograded and c.score < c.max_score]
+
+
+def graded_cells(notebook_path):
+    """``[(grade_id, points, autograded)]`` of the nbgrader graded cells of a notebook file."""
+    nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            autograded = cell["cell_type"] == "code" and not meta.get("solution")
+            cells.append((meta.get("grade_id", "?"), float(meta.get("points") or 0), autograded))
+    return cells
+
+
+class CourseDir:
+    """One course: the checkout at ``root`` and its nbgrader build directory."""
+
+    def __init__(self, root=None, build_dir=None):
+        self.root = Path(root).resolve() if root else find_repo_root()
+        if not (self.root / "autograder" / "nbgrader_config.py").is_file():
+            raise CourseError(f"{self.root} is not a course checkout: autograder/nbgrader_config.py is missing")
+        self.build_dir = Path(build_dir or config.default_build_dir(self.root)).resolve()
+        self.notebooks_dir = self.root / "notebooks"
+
+    # -- assignments ---------------------------------------------------------------------------
+
+    def assignments(self):
+        """Every assignment with a source notebook, in order."""
+        found = []
+        if self.notebooks_dir.is_dir():
+            for d in sorted(self.notebooks_dir.iterdir()):
+                m = ASSIGNMENT_RE.match(d.name)
+                if m and d.is_dir() and (d / f"{m.group(2)}.ipynb").is_file():
+                    found.append(Assignment(d.name, m.group(2), d))
+        return found
+
+    def assignment(self, key):
+        """The assignment called ``key``: its id ("00_warmup"), name ("warmup") or number ("00")."""
+        if isinstance(key, Assignment):
+            return key
+        all_ = self.assignments()
+        for a in all_:
+            if key in (a.id, a.name, a.id[:2]):
+                return a
+        known = ", ".join(a.id for a in all_) or "none"
+        raise CourseError(f"no assignment {key!r} in {self.notebooks_dir} (known: {known}); "
+                          f"a source notebook lives at notebooks/NN_<name>/<name>.ipynb")
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def path(self, step, assignment, student="."):
+        """``<build>/<step>/<student>/<assignment id>`` as nbgrader lays it out."""
+        a = self.assignment(assignment)
+        if step in ("source", "release"):
+            return self.build_dir / step / a.id
+        return self.build_dir / step / student / a.id
+
+    @property
+    def db_url(self):
+        return f"sqlite:///{self.build_dir / 'gradebook.db'}"
+
+    # -- environment ---------------------------------------------------------------------------
+
+    def kernel_env(self, fast=True, grading=False):
+        """Environment for a kernel that runs a course notebook.
+
+        The repo root goes first on PYTHONPATH (hidden tests import ``autograder``;
+        ``course`` comes from the checkout), TensorFlow logs nothing to stderr,
+        matplotlib keeps the notebook's inline backend (an ``MPLBACKEND=Agg`` set
+        for pytest would make ``plt.show()`` warn on stderr). ``fast`` sets
+        ``COURSE_FAST``; ``grading`` keeps ``NBGRADER_EXECUTION`` (nbgrader sets it
+        itself when autograding).
+        """
+        env = dict(os.environ)
+        env["PATH"] = _with_python_bin(env.get("PATH", ""))
+        paths = [str(self.root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        env["PYTHONWARNINGS"] = env.get("PYTHONWARNINGS", "ignore::DeprecationWarning")
+        env["COURSE_FAST"] = "1" if fast else "0"
+        env.pop("MPLBACKEND", None)
+        if not grading:
+            env.pop("NBGRADER_EXECUTION", None)
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        return env
+
+    # -- nbgrader ------------------------------------------------------------------------------
+
+    def prepare(self):
+        """Create the build directory and its ``nbgrader_config.py``."""
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        (self.build_dir / "logs").mkdir(exist_ok=True)
+        cfg = self.build_dir / "nbgrader_config.py"
+        text = (
+            "# Written by `course build`: the course's nbgrader settings, with this folder as root.\n"
+            f"c = get_config()\n"
+            f"load_subconfig({str(self.root / 'autograder' / 'nbgrader_config.py')!r})\n"
+            f"c.CourseDirectory.root = {str(self.build_dir)!r}\n"
+        )
+        if not cfg.is_file() or cfg.read_text() != text:
+            cfg.write_text(text)
+        return self.build_dir
+
+    def nbgrader(self, *args, log_name, timeout=None, env=None):
+        """Run ``python -m nbgrader ARGS`` in the build directory; return its output.
+
+        Raises :class:`NbgraderError` (with the log's tail) when it fails.
+        """
+        self.prepare()
+        cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
+        log_path = self.build_dir / "logs" / f"{log_name}.log"
+        try:
+            proc = subprocess.run(cmd, cwd=self.build_dir, env=env or self.kernel_env(grading=True),
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout if isinstance(e.stdout, str) else (e.stdout or b"").decode(errors="replace")
+            log_path.write_text(out)
+            raise NbgraderError(f"`nbgrader {args[0]}` took more than {timeout} s (log: {log_path})", out) from None
+        log_path.write_text(proc.stdout)
+        if proc.returncode != 0 or re.search(r"\| ERROR\]", proc.stdout):
+            tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
+            raise NbgraderError(f"`nbgrader {' '.join(map(str, args))}` failed (exit {proc.returncode}; "
+                                f"log: {log_path}):\n{tail}", proc.stdout)
+        return proc.stdout
+
+    def run_steps(self, steps, timeout=None, log_name=None):
+        """Run nbgrader steps in one subprocess (:mod:`autograder.nbgrader_worker`).
+
+        ``steps``: dicts ``{"step": "release"|"autograde"|"feedback", "assignment": id,
+        "student": id}``; autograde steps get the assignment's per-cell timeout. Returns the
+        per-step results (``success``, ``log``, ``seconds``); raises :class:`NbgraderError`
+        naming the failed step, with the tail of its log, when one fails. ``timeout`` bounds
+        the whole batch in seconds.
+        """
+        self.prepare()
+        steps = [dict(s) for s in steps]
+        for s in steps:
+            a = self.assignment(s["assignment"])
+            s["assignment"] = a.id
+            if s["step"] == "autograde":
+                s.setdefault("timeout", a.cell_timeout)
+        name = log_name or "-".join([steps[0]["step"], steps[0]["assignment"]]
+                                    + ([steps[0]["student"]] if steps[0].get("student") else []))
+        log_path = self.build_dir / "logs" / f"{name}.log"
+        cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(self.build_dir)]
+        try:
+            proc = subprocess.run(cmd, input=json.dumps(steps), cwd=self.build_dir,
+                                  env=self.kernel_env(grading=True), capture_output=True, text=True,
+                                  timeout=timeout)
+            out, err, code = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout if isinstance(e.stdout, str) else (e.stdout or b"").decode(errors="replace")
+            err = e.stderr if isinstance(e.stderr, str) else (e.stderr or b"").decode(errors="replace")
+            code = None
+        results = [json.loads(line[len(PREFIX):]) for line in out.splitlines() if line.startswith(PREFIX)]
+        log_path.write_text("\n".join(
+            f"== {r['step']} {r['assignment']} {r.get('student') or ''} ({r['seconds']:.1f} s, "
+            f"{'ok' if r['success'] else 'FAILED'})\n{r.get('log') or ''}{r.get('error') or ''}" for r in results)
+            + ("\n== stderr\n" + err if err.strip() else ""))
+        failed = [r for r in results if not r["success"]]
+        if failed or code is None or code != 0 or len(results) != len(steps):
+            r = failed[0] if failed else None
+            what = (f"nbgrader {r['step']} of {r['assignment']}" + (f" for {r['student']}" if r.get("student") else "")
+                    if r else f"the nbgrader steps {[s['step'] for s in steps]}")
+            why = (f"took more than {timeout} s" if code is None else "failed")
+            text = ((r.get("log") or "") + (r.get("error") or "")) if r else err
+            tail = "\n".join(text.strip().splitlines()[-25:])
+            raise NbgraderError(f"{what} {why} (log: {log_path}):\n{tail}", text)
+        return results
+
+    def gradebook(self):
+        """An open :class:`nbgrader.api.Gradebook` (use as a context manager)."""
+        from nbgrader.api import Gradebook
+
+        # nbgrader runs the `alembic` script (from PATH) when it creates a gradebook; a venv's
+        # scripts are not on PATH when `course` is run as .venv/bin/course without activating it.
+        os.environ["PATH"] = _with_python_bin(os.environ.get("PATH", ""))
+        self.prepare()
+        return Gradebook(self.db_url, config.COURSE_ID)
+
+    # -- the steps -----------------------------------------------------------------------------
+
+    def copy_source(self, assignment):
+        """Copy the assignment's source folder to ``<build>/source/<id>`` (nbgrader's source)."""
+        a = self.assignment(assignment)
+        dest = self.path("source", a)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(a.source_dir, dest, ignore=shutil.ignore_patterns(
+            ".ipynb_checkpoints", "__pycache__", "*.pyc", ".DS_Store"))
+        return dest
+
+    def release(self, assignment):
+        """Generate the student release of ``assignment``; return ``<build>/release/<id>``.
+
+        Also records the assignment and its graded cells in the gradebook.
+        """
+        a = self.assignment(assignment)
+        self.copy_source(a)
+        self.run_steps([{"step": "release", "assignment": a.id}])
+        out = self.path("release", a)
+        if not (out / a.notebook.name).is_file():
+            raise NbgraderError(f"nbgrader generate_assignment wrote no {out / a.notebook.name}")
+        return out
+
+    def add_student(self, student, **info):
+        """Add (or update) a student in the gradebook; ``info``: first_name, last_name, email."""
+        _check_student_id(student)
+        with self.gradebook() as gb:
+            gb.update_or_create_student(student, **info)
+
+    def remove_student(self, student):
+        """Remove a student, their submissions and grades from the gradebook and the build folders."""
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gb:
+            try:
+                gb.remove_student(student)
+            except MissingEntry:
+                pass
+        for step in ("submitted", "autograded", "feedback"):
+            folder = self.build_dir / step / student
+            if folder.exists():
+                shutil.rmtree(folder)
+
+    def submit(self, assignment, student, files, timestamp=None):
+        """Place ``files`` (notebook paths, or a folder) as ``student``'s submission.
+
+        Replaces an earlier submission; writes ``timestamp.txt`` (now, UTC, unless
+        given). Returns the submission folder.
+        """
+        a = self.assignment(assignment)
+        _check_student_id(student)
+        if isinstance(files, (str, os.PathLike)):
+            files = [files]
+        files = [Path(f) for f in files]
+        if len(files) == 1 and files[0].is_dir():
+            files = sorted(p for p in files[0].iterdir() if p.is_file() and p.name != "timestamp.txt")
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise CourseError(f"cannot submit {', '.join(missing)} for {student}: no such file")
+        dest = self.path("submitted", a, student)
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for f in files:
+            shutil.copy(f, dest / f.name)
+        stamp = timestamp or datetime.datetime.now(datetime.timezone.utc)
+        (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z").strip())
+        self.add_student(student)
+        return dest
+
+    def autograde(self, assignment, student, timeout=None):
+        """Autograde ``student``'s submission (fast mode, per-cell timeout of the assignment).
+
+        Returns ``<build>/autograded/<student>/<id>``. ``timeout`` bounds the whole
+        step in seconds (default: none).
+        """
+        a = self.assignment(assignment)
+        _check_student_id(student)
+        self.add_student(student)
+        self.run_steps([{"step": "autograde", "assignment": a.id, "student": student}], timeout=timeout)
+        return self.path("autograded", a, student)
+
+    def feedback(self, assignment, student):
+        """Generate ``student``'s feedback HTML; return the list of HTML files."""
+        a = self.assignment(assignment)
+        _check_student_id(student)
+        self.run_steps([{"step": "feedback", "assignment": a.id, "student": student}])
+        return self.feedback_files(a, student)
+
+    def feedback_files(self, assignment, student):
+        """The feedback HTML files of ``student`` (after :meth:`feedback`)."""
+        a = self.assignment(assignment)
+        folder = self.path("feedback", a, student)
+        html = sorted(folder.glob("*.html"))
+        if not html:
+            raise NbgraderError(f"nbgrader generate_feedback wrote no HTML in {folder}")
+        return html
+
+    def scores(self, assignment, student):
+        """Per-cell points of ``student``'s autograded submission, from the gradebook."""
+        a = self.assignment(assignment)
+        result = Scores(a.id, student)
+        with self.gradebook() as gb:
+            sub = gb.find_submission(a.id, student)
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    cell = grade.cell
+                    autograded = cell.cell_type == "code" and _is_test_cell(gb, cell)
+                    score = grade.manual_score if grade.manual_score is not None else (grade.auto_score or 0.0)
+                    result.cells.append(CellScore(grade.name, float(score), float(grade.max_score),
+                                                  autograded, bool(grade.needs_manual_grade)))
+        return result
+
+
+def _is_test_cell(gb, grade_cell):
+    """A graded code cell that is not also a solution cell (i.e. an autograder test)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        gb.find_solution_cell(grade_cell.name, grade_cell.notebook.name, grade_cell.notebook.assignment.name)
+    except MissingEntry:
+        return True
+    return False
+
+
+def _with_python_bin(path):
+    """``path`` (a PATH value) with the folder of this Python's scripts first."""
+    bin_dir = os.path.dirname(sys.executable)
+    parts = [p for p in path.split(os.pathsep) if p]
+    return path if parts[:1] == [bin_dir] else os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
+
+
+def _check_student_id(student):
+    if not isinstance(student, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@+-]*", student):
+        raise CourseError(f"invalid student id {student!r}: use letters, digits and _ . @ + - "
+                          f"(no spaces or slashes), starting with a letter or digit")
+
+
+def timed(fn, *args, **kwargs):
+    """``(result, seconds)`` of ``fn(*args, **kwargs)``."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start

@@ -1,0 +1,215 @@
+"""Verify a student release against its source notebook: nothing secret leaks.
+
+The secret parts of a source notebook are
+
+* every solution region (the lines between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION``, or the whole cell for an nbgrader solution cell
+  without markers),
+* every written-answer model (an nbgrader solution markdown cell),
+* every hidden-test region (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``).
+
+The regions are found from the markers in *every* cell, whatever its
+metadata, so a marker in a cell that lacks nbgrader metadata (which nbgrader
+would not strip) is caught too. A secret line leaks when it appears anywhere in
+the release's text (cell sources and outputs). Trivial lines (blank,
+punctuation, a bare keyword) are skipped, and so are lines the source also
+shows in a public part when they are short (a ``return loss, dW`` the stub
+keeps elsewhere) or hidden-test lines (the visible check cell makes the same
+``check_f(f)`` call); a substantial solution line repeated in a public cell is
+reported, since the student sees it.
+
+Numpy-free and nbgrader-free: only JSON.
+"""
+
+import json
+import keyword
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKERS = {
+    "solution": ("BEGIN SOLUTION", "END SOLUTION"),
+    "hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
+}
+#: Text nbgrader puts in place of solutions (see nbgrader_config.py); lines of
+#: it are expected in the release.
+STUBS = ("# YOUR CODE HERE", "raise NotImplementedError()", "YOUR ANSWER HERE")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One secret line of the source notebook."""
+
+    cell: int          # index of the cell in the source notebook
+    grade_id: str      # the cell's nbgrader grade_id, or "" when it has none
+    kind: str          # "solution", "hidden test" or "written answer"
+    line: str          # the line, stripped
+
+
+@dataclass(frozen=True)
+class Leak:
+    notebook: str
+    secret: Secret
+
+    def __str__(self):
+        where = f"cell {self.secret.cell}" + (f" ({self.secret.grade_id})" if self.secret.grade_id else "")
+        return f"{self.notebook}: {self.secret.kind} line of source {where} appears in the release: {self.secret.line!r}"
+
+
+def _source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_trivial(line):
+    """Blank, punctuation only, a bare keyword, or too short to mean anything."""
+    text = line.strip()
+    if _alnum(text) < 6:
+        return True
+    bare = text.rstrip(":").strip()
+    if keyword.iskeyword(bare):
+        return True
+    return any(text in stub or stub == text for stub in STUBS)
+
+
+def split_cell(cell):
+    """``(public_lines, [(kind, line), ...])`` of one source cell."""
+    src = _source(cell)
+    meta = _nbgrader(cell)
+    lines = src.splitlines()
+    has_solution_markers = any(MARKERS["solution"][0] in ln for ln in lines)
+    if meta.get("solution") and not has_solution_markers:
+        # nbgrader replaces the whole cell (code stub or "YOUR ANSWER HERE").
+        kind = "written answer" if cell.get("cell_type") == "markdown" else "solution"
+        return [], [(kind, ln) for ln in lines]
+    public, secret = [], []
+    region = None
+    for ln in lines:
+        if region is None:
+            opened = [k for k, (begin, _) in MARKERS.items() if begin in ln]
+            if opened:
+                region = opened[0]
+            else:
+                public.append(ln)
+        else:
+            if MARKERS[region][1] in ln:
+                region = None
+            else:
+                secret.append((region, ln))
+    return public, secret
+
+
+def secrets(source_nb):
+    """Every non-trivial secret line of ``source_nb`` (a notebook dict) not also public."""
+    found, public_text = [], []
+    for i, cell in enumerate(source_nb.get("cells", [])):
+        public, secret = split_cell(cell)
+        public_text.extend(public)
+        grade_id = _nbgrader(cell).get("grade_id", "")
+        found.extend(Secret(i, grade_id, kind, ln.strip()) for kind, ln in secret)
+    public_blob = "\n".join(public_text)
+    return [s for s in found if not is_trivial(s.line)
+            and (s.line not in public_blob or (s.kind != "hidden test" and _alnum(s.line) >= SUBSTANTIAL))]
+
+
+#: A solution line this long (letters and digits) that the source also shows in a public cell is
+#: still a leak: the student sees the answer. Shorter ones (``return loss, dW``) are common code.
+#: Hidden-test lines that are also public (the visible ``check_f(f)`` call) are never leaks.
+SUBSTANTIAL = 20
+
+
+def _alnum(text):
+    return sum(ch.isalnum() for ch in text)
+
+
+def notebook_text(nb):
+    """All text of a notebook: cell sources, then every output's text."""
+    parts = []
+    for cell in nb.get("cells", []):
+        parts.append(_source(cell))
+        for out in cell.get("outputs", []) or []:
+            text = out.get("text")
+            if text is not None:
+                parts.append("".join(text) if isinstance(text, list) else str(text))
+            for value in (out.get("data") or {}).values():
+                if isinstance(value, (str, list)):
+                    parts.append("".join(value) if isinstance(value, list) else value)
+            if out.get("traceback"):
+                parts.append("\n".join(out["traceback"]))
+    return "\n".join(parts)
+
+
+def check_release(source_nb, release_nb, name):
+    """Problems (strings) with the release of notebook ``name``; empty when it is clean.
+
+    ``source_nb`` and ``release_nb`` are notebook dicts (parsed .ipynb JSON).
+    """
+    problems = []
+    text = notebook_text(release_nb)
+    for marker in sorted({m for pair in MARKERS.values() for m in pair}):
+        for m in re.finditer(re.escape(marker), text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            problems.append(f"{name}: the release still contains the marker line "
+                            f"{text[start:end if end >= 0 else None].strip()!r} "
+                            f"(a region nbgrader did not strip: is the cell marked as an nbgrader "
+                            f"solution or graded test cell?)")
+    for secret in secrets(source_nb):
+        if secret.line in text:
+            problems.append(str(Leak(name, secret)))
+    for i, cell in enumerate(release_nb.get("cells", [])):
+        if cell.get("cell_type") == "code" and cell.get("outputs"):
+            problems.append(f"{name}: release cell {i} has outputs (they may show solution values); "
+                            f"commit source notebooks without outputs")
+    return problems
+
+
+def check_release_files(source_path, release_path):
+    """:func:`check_release` on two .ipynb files; a missing release is a problem too."""
+    source_path, release_path = Path(source_path), Path(release_path)
+    name = source_path.stem
+    if not release_path.is_file():
+        return [f"{name}: no release notebook at {release_path}"]
+    source_nb = json.loads(source_path.read_text(encoding="utf-8"))
+    release_nb = json.loads(release_path.read_text(encoding="utf-8"))
+    return check_release(source_nb, release_nb, name)
+
+
+def lint_source(source_nb, name):
+    """Problems (strings) with a source notebook's conventions (see HELPERS_NOTEBOOKS / NOTEBOOKS.md).
+
+    Committed without outputs; first code cell tagged ``parameters``; unique grade ids; graded test
+    cells locked, with points; hidden tests only inside graded cells; solution markers only in
+    solution cells.
+    """
+    problems = []
+    cells = source_nb.get("cells", [])
+    code_cells = [c for c in cells if c.get("cell_type") == "code"]
+    if code_cells and "parameters" not in code_cells[0].get("metadata", {}).get("tags", []):
+        problems.append(f"{name}: the first code cell (the set-up cell) is not tagged `parameters`")
+    seen = {}
+    for i, cell in enumerate(cells):
+        meta = _nbgrader(cell)
+        src = _source(cell)
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+            problems.append(f"{name}: source cell {i} has outputs or an execution count; commit notebooks "
+                            f"without outputs (Kernel > Restart and Clear Outputs)")
+        gid = meta.get("grade_id")
+        if gid:
+            if gid in seen:
+                problems.append(f"{name}: grade_id {gid!r} is used by cells {seen[gid]} and {i}")
+            seen.setdefault(gid, i)
+        if meta.get("grade") and not meta.get("points"):
+            problems.append(f"{name}: graded cell {i} ({gid}) has no points")
+        if meta.get("grade") and not meta.get("solution") and not meta.get("locked"):
+            problems.append(f"{name}: graded test cell {i} ({gid}) is not locked")
+        if MARKERS["hidden test"][0] in src and not (meta.get("grade") and not meta.get("solution")):
+            problems.append(f"{name}: cell {i} has hidden tests but is not a graded test cell "
+                            f"(nbgrader metadata grade: true, solution: false)")
+        if MARKERS["solution"][0] in src and not meta.get("solution"):
+            problems.append(f"{name}: cell {i} has a solution region but is not an nbgrader solution cell")
+    return problems

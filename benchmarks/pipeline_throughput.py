@@ -1,0 +1,123 @@
+"""Training-pipeline throughput: course.data.make_dataset against a per-image NumPy loop.
+
+Both sides do the same work on the same images, in the same run: shuffle,
+random horizontal flip, zero-pad by 4 and crop back to 32x32 at a random
+offset per image, per-channel normalisation to float32, batches of 256.
+
+* pipeline: ``make_dataset(x, y, 256, training=True, augment="flip,crop",
+  normalize=norm)``: batched, vectorised tf ops, AUTOTUNE map + prefetch.
+* loop: plain Python over images, NumPy per image (slice-flip, ``np.pad``,
+  slice-crop, normalise into a preallocated batch).
+
+Data: real CIFAR-10 when ``COURSE_DATA_DIR`` points at a folder holding
+``cifar-10-batches-py`` (the script says which), else the synthetic set.
+
+Usage::
+
+    python benchmarks/pipeline_throughput.py [--epochs 5] [--loop-images 5000]
+
+The last line printed is the ratio pipeline / loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+BATCH = 256
+PAD = 4
+
+
+def load_images():
+    from course.data import load_cifar10, load_synthetic
+
+    if os.environ.get("COURSE_DATA_DIR"):
+        d = load_cifar10(source="local")
+    else:
+        d = load_synthetic(n_train=10000, n_test=0, seed=0)
+    return d.x_train, d.y_train, d.source
+
+
+def numpy_loop_epoch(x, y, mean, std, rng, max_images):
+    """One pass of the per-image baseline; returns the number of images produced."""
+    n = min(len(x), max_images)
+    order = rng.permutation(len(x))[:n]
+    scale = (1.0 / (255.0 * std)).astype(np.float32)
+    bias = (-mean / std).astype(np.float32)
+    h, w = x.shape[1], x.shape[2]
+    done = 0
+    checksum = 0.0
+    for lo in range(0, n, BATCH):
+        idx = order[lo:lo + BATCH]
+        out = np.empty((len(idx), h, w, x.shape[3]), np.float32)
+        for j, i in enumerate(idx):
+            img = x[i]
+            if rng.random() < 0.5:
+                img = img[:, ::-1]
+            padded = np.pad(img, ((PAD, PAD), (PAD, PAD), (0, 0)))
+            oy, ox = rng.integers(0, 2 * PAD + 1, size=2)
+            crop = padded[oy:oy + h, ox:ox + w]
+            out[j] = crop * scale + bias
+        labels = y[idx]
+        checksum += float(out[0, 0, 0, 0]) + float(labels[0])
+        done += len(idx)
+    return done, checksum
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=5, help="timed pipeline epochs (after one warm-up epoch)")
+    ap.add_argument("--loop-images", type=int, default=5000, help="images the NumPy loop processes")
+    args = ap.parse_args(argv)
+
+    x, y, source = load_images()
+    print(f"data: {source} ({len(x)} training images, {x.shape[1:]} {x.dtype})")
+    print(f"work per image: flip + pad-{PAD}-and-crop (own offset) + per-channel normalise, batch {BATCH}")
+    print(f"os.nice: {os.nice(0)} (0 = not niced); cpus: {os.cpu_count()}; load average: "
+          f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+    from course.data import fit_normalization, make_dataset
+
+    norm = fit_normalization(x, kind="channel")
+
+    # --- NumPy per-image loop
+    rng = np.random.default_rng(0)
+    numpy_loop_epoch(x, y, norm.mean, norm.std, rng, 512)  # warm-up
+    t = time.perf_counter()
+    n_loop, _ = numpy_loop_epoch(x, y, norm.mean, norm.std, rng, args.loop_images)
+    loop_s = time.perf_counter() - t
+    loop_ips = n_loop / loop_s
+    print(f"numpy per-image loop: {n_loop} images in {loop_s:.3f} s = {loop_ips:,.0f} images/s")
+
+    # --- tf.data pipeline
+    import tensorflow as tf
+
+    ds = make_dataset(x, y, BATCH, training=True, augment="flip,crop", normalize=norm, seed=0)
+    for xb, yb in ds:  # warm-up epoch: tracing, thread pools
+        pass
+    n_tf = 0
+    t = time.perf_counter()
+    for _ in range(args.epochs):
+        for xb, yb in ds:
+            n_tf += int(xb.shape[0])
+    tf_s = time.perf_counter() - t
+    tf_ips = n_tf / tf_s
+    assert xb.dtype == tf.float32 and tuple(xb.shape[1:]) == x.shape[1:], (xb.dtype, xb.shape)
+    print(f"tf.data pipeline:     {n_tf} images in {tf_s:.3f} s = {tf_ips:,.0f} images/s "
+          f"({args.epochs} epochs)")
+    print(f"target: >= 20,000 images/s and >= 10x the loop -> "
+          f"{'met' if tf_ips >= 20000 and tf_ips >= 10 * loop_ips else 'NOT met'}")
+    print(f"ratio pipeline/loop: {tf_ips / loop_ips:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

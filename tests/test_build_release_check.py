@@ -1,0 +1,154 @@
+"""Unit tests for the release verifier and the source-notebook lint of `course build` (no nbgrader run)."""
+
+import copy
+import json
+
+import pytest
+
+from autograder.release_check import check_release, check_release_files, is_trivial, lint_source, secrets
+
+
+def _cell(kind, source, **nbgrader):
+    cell = {"cell_type": kind, "metadata": {}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    if nbgrader:
+        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
+    return cell
+
+
+SOLUTION = '''def add(a, b):
+    """Sum of a and b."""
+    ### BEGIN SOLUTION
+    total = np.add(a, b)
+    return total
+    ### END SOLUTION
+'''
+TEST = '''from course.check.toy import check_add as public_check
+public_check(add)
+### BEGIN HIDDEN TESTS
+from autograder.checks.toy import check_add
+assert add(40, 2) == 42, "the hidden case"
+### END HIDDEN TESTS
+'''
+
+
+def _source_nb():
+    return {"cells": [
+        _cell("code", "import os\nFAST = True", ),
+        _cell("markdown", "# Toy"),
+        _cell("code", SOLUTION, grade=False, grade_id="add_solution", locked=False, solution=True),
+        _cell("code", "from course.check.toy import check_add\ncheck_add(add)"),
+        _cell("code", TEST, grade=True, grade_id="test_add", locked=True, points=2, solution=False),
+        _cell("markdown", "Why add?"),
+        _cell("markdown", "Because addition is commutative and associative.", grade=True,
+              grade_id="answer_why", locked=False, points=1, solution=True),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _release_nb():
+    nb = copy.deepcopy(_source_nb())
+    nb["cells"][2]["source"] = ('def add(a, b):\n    """Sum of a and b."""\n'
+                                '    # YOUR CODE HERE\n    raise NotImplementedError()\n')
+    nb["cells"][4]["source"] = "from course.check.toy import check_add as public_check\npublic_check(add)\n"
+    nb["cells"][6]["source"] = "YOUR ANSWER HERE"
+    return nb
+
+
+def test_clean_release_passes():
+    assert check_release(_source_nb(), _release_nb(), "toy") == []
+
+
+def test_secret_lines_are_found_and_public_ones_skipped():
+    lines = {s.line: s.kind for s in secrets(_source_nb())}
+    assert lines["total = np.add(a, b)"] == "solution"
+    assert lines["return total"] == "solution"
+    assert lines['assert add(40, 2) == 42, "the hidden case"'] == "hidden test"
+    assert lines["from autograder.checks.toy import check_add"] == "hidden test"
+    assert lines["Because addition is commutative and associative."] == "written answer"
+    assert not any("BEGIN" in line or "END" in line for line in lines)
+
+
+def test_leaked_solution_line_is_reported_with_notebook_and_line():
+    release = _release_nb()
+    release["cells"][2]["source"] += "    total = np.add(a, b)\n"
+    problems = check_release(_source_nb(), release, "toy")
+    assert len(problems) == 1
+    assert problems[0].startswith("toy:")
+    assert "total = np.add(a, b)" in problems[0] and "solution" in problems[0] and "add_solution" in problems[0]
+
+
+def test_leaked_hidden_test_in_another_cell_is_reported():
+    release = _release_nb()
+    release["cells"][3]["source"] += "\nfrom autograder.checks.toy import check_add"
+    problems = check_release(_source_nb(), release, "toy")
+    assert any("hidden test" in p and "from autograder.checks.toy import check_add" in p for p in problems)
+
+
+def test_leak_in_an_output_is_reported():
+    release = _release_nb()
+    release["cells"][3]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                       "text": "Because addition is commutative and associative."}]
+    problems = check_release(_source_nb(), release, "toy")
+    assert any("written answer" in p for p in problems)
+    assert any("has outputs" in p for p in problems)
+
+
+def test_left_marker_is_reported():
+    release = _release_nb()
+    release["cells"][4]["source"] = TEST  # hidden tests not stripped at all
+    problems = check_release(_source_nb(), release, "toy")
+    assert any("BEGIN HIDDEN TESTS" in p for p in problems)
+    assert any("the hidden case" in p for p in problems)
+
+
+def test_files_version_and_missing_release(tmp_path):
+    src = tmp_path / "toy.ipynb"
+    src.write_text(json.dumps(_source_nb()))
+    rel = tmp_path / "release" / "toy.ipynb"
+    assert "no release notebook" in check_release_files(src, rel)[0]
+    rel.parent.mkdir()
+    leaky = _release_nb()
+    leaky["cells"][2]["source"] = SOLUTION.replace("### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", "")
+    rel.write_text(json.dumps(leaky))
+    problems = check_release_files(src, rel)
+    assert any("toy:" in p and "return total" in p for p in problems)
+
+
+def test_substantial_solution_line_repeated_in_a_public_cell_is_a_leak():
+    long_line = "total = np.add(np.asarray(a), np.asarray(b))"
+    source = _source_nb()
+    source["cells"][2]["source"] = SOLUTION.replace("total = np.add(a, b)", long_line)
+    release = _release_nb()
+    for nb in (source, release):   # the instructor shows the solution again in a public cell
+        nb["cells"][3]["source"] += f"\n{long_line}  # as in the solution\nreturn total"
+    problems = check_release(source, release, "toy")
+    assert len(problems) == 1 and long_line in problems[0]   # the short `return total` is not reported
+
+
+@pytest.mark.parametrize("line,trivial", [
+    ("", True), ("    pass", True), ("else:", True), ("])", True), ("return total", False),
+    ("raise NotImplementedError()", True), ("# compute the scores", False),
+])
+def test_trivial_lines(line, trivial):
+    assert is_trivial(line) is trivial
+
+
+def test_lint_accepts_conventions_and_reports_breaks():
+    nb = _source_nb()
+    assert lint_source(nb, "toy") == ["toy: the first code cell (the set-up cell) is not tagged `parameters`"]
+    nb["cells"][0]["metadata"]["tags"] = ["parameters"]
+    assert lint_source(nb, "toy") == []
+    nb["cells"][3]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    nb["cells"][4]["metadata"]["nbgrader"]["locked"] = False
+    nb["cells"][6]["metadata"]["nbgrader"]["grade_id"] = "test_add"
+    nb["cells"][1]["source"] = "### BEGIN SOLUTION\nx\n### END SOLUTION"
+    problems = "\n".join(lint_source(nb, "toy"))
+    for fragment in ("cell 3 has outputs", "not locked", "'test_add' is used by cells 4 and 6",
+                     "cell 1 has a solution region"):
+        assert fragment in problems
+
+
+def test_warmup_source_follows_the_conventions(repo_root):
+    path = repo_root / "notebooks" / "00_warmup" / "warmup.ipynb"
+    assert lint_source(json.loads(path.read_text()), "00_warmup") == []
