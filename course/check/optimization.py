@@ -54,7 +54,7 @@ FIRST_STEP_CAUSE = {
                "(np.sqrt(cache) + epsilon); a step 100x too large means the decay is applied to the gradient "
                "instead of its square, ((1 - decay_rate) * dw)**2",
     "adam": "with the bias correction, the first step moves every parameter by about learning_rate; a step "
-            "about 3x too small means no bias correction, NaN or inf means the bias correction used t "
+            "about 3x too large means no bias correction, NaN or inf means the bias correction used t "
             "before it is incremented (t must be 1 on the first step), a wrong step for the smallest gradients means epsilon is "
             "inside the square root",
 }
