@@ -112,7 +112,7 @@ def _ref_rmsprop(w, dw, config=None, variant=None, eps_inside=False):
     return w - c["learning_rate"] * dw / denom, c
 
 
-def _ref_adam(w, dw, config=None, bias_correction=True, t_from_zero=False, eps_inside=False):
+def _ref_adam(w, dw, config=None, bias_correction=True, t_from_zero=False, eps_inside=False, folded=False):
     c = _filled("adam", config)
     m = c.get("m")
     v = c.get("v")
@@ -128,6 +128,9 @@ def _ref_adam(w, dw, config=None, bias_correction=True, t_from_zero=False, eps_i
         v_hat = v / (1 - b2 ** tc) if bias_correction else v
         denom = np.sqrt(v_hat + c["epsilon"]) if eps_inside else np.sqrt(v_hat) + c["epsilon"]
         nxt = w - c["learning_rate"] * m_hat / denom
+        if folded:   # Kingma & Ba's "efficient" form (Keras): lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)
+            lr_t = c["learning_rate"] * np.sqrt(1 - b2 ** tc) / (1 - b1 ** tc)
+            nxt = w - lr_t * m / (np.sqrt(v) + c["epsilon"])
     c["m"], c["v"], c["t"] = m, v, t + 1
     return nxt, c
 
@@ -201,6 +204,9 @@ MISTAKES = {
          lambda w, dw, c=None: _ref_adam(w, dw, c, t_from_zero=True)),
         ("epsilon is inside the square root: divide by np.sqrt(v_hat) + epsilon",
          lambda w, dw, c=None: _ref_adam(w, dw, c, eps_inside=True)),
+        ("the bias correction is folded into the learning rate (Kingma and Ba's 'efficient' form, as in "
+         "Keras), which moves epsilon: compute m_hat and v_hat and divide by np.sqrt(v_hat) + epsilon",
+         lambda w, dw, c=None: _ref_adam(w, dw, c, folded=True)),
         (STATE_CAUSE, _stateless("adam")),
     ],
 }
@@ -599,14 +605,13 @@ def check_random_search(fn):
            got=[round(a, 4) for a in accs[:6]], expected="decreasing val_acc",
            cause="results.sort(key=lambda r: r['val_acc'], reverse=True)")
     # reproducible: the same seed gives the same search; another seed another one
-    log2, log3 = [], []
-    call(fn, _fake_train(log2), space, 5, np.random.default_rng(21), name="random_search",
-         arg_names=["train_fn", "space", "n_trials", "rng"])
-    call(fn, _fake_train(log3), space, 5, np.random.default_rng(22), name="random_search",
-         arg_names=["train_fn", "space", "n_trials", "rng"])
-    expect(log2 == log[:5] and log3 != log2,
+    log1, log2, log3 = [], [], []
+    for trace, seed in ((log1, 21), (log2, 21), (log3, 22)):
+        call(fn, _fake_train(trace), space, 5, np.random.default_rng(seed), name="random_search",
+             arg_names=["train_fn", "space", "n_trials", "rng"])
+    expect(log1 == log2 and log3 != log2,
            "random_search is not reproducible from its rng: the same seed must give the same trials.",
-           got=log2[:2], expected=log[:2],
+           got=log2[:2], expected=log1[:2],
            cause="draw every value from the rng argument (never np.random), trial after trial")
     state = np.random.get_state()[1].copy()
     call(fn, _fake_train([]), space, 3, np.random.default_rng(5), name="random_search",

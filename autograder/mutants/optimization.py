@@ -222,6 +222,18 @@ def adam_eps_inside_sqrt(w, dw, config=None):
     return _adam(w, dw, config, eps_inside=True)
 
 
+def adam_keras_form(w, dw, config=None):
+    """Kingma and Ba's 'efficient' form: bias correction folded into the step size."""
+    config = _defaults(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    b1, b2 = config["beta1"], config["beta2"]
+    m = b1 * config.get("m", np.zeros_like(w)) + (1 - b1) * dw
+    v = b2 * config.get("v", np.zeros_like(w)) + (1 - b2) * dw ** 2
+    t = config.get("t", 0) + 1
+    lr_t = config["learning_rate"] * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    config.update(m=m, v=v, t=t)
+    return w - lr_t * m / (np.sqrt(v) + config["epsilon"]), config
+
+
 def adam_t_not_incremented(w, dw, config=None):
     return _adam(w, dw, config, keep_t=True)
 
@@ -405,6 +417,8 @@ MUTANTS = [
       adam_t_from_zero, "before it is incremented", public=True),
     M("adam", "eps_inside_sqrt", "sqrt(v_hat + eps)", adam_eps_inside_sqrt, "epsilon is inside the square root",
       public=True),
+    M("adam", "keras_form", "lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps): epsilon moves",
+      adam_keras_form, "folded into the learning rate"),
     M("adam", "t_not_incremented", "never stores the incremented t", adam_t_not_incremented, "config['t'] is 1"),
     M("adam", "global_state", "keeps m and v in a global variable instead of config", adam_global_state,
       "keep it only in `config`", public=True),
