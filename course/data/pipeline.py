@@ -16,7 +16,9 @@ and then works on whole batches with TensorFlow ops inside one
 ``Dataset.map`` (``num_parallel_calls=AUTOTUNE``, followed by ``prefetch``):
 gather the uint8 images, flip and pad-crop them (one random offset per
 image, fused into two gathers), colour-jitter, normalise, cutout. There is no
-per-image Python or ``map``.
+per-image Python or ``map``. For training sets of 4096 images or more, that
+per-batch work is compiled with XLA (``jit_compile``), which fuses it into a
+few loops and multiplies the throughput on CPU.
 
 Randomness is reproducible and never touches TensorFlow's global random
 state: the shuffle order and each batch's augmentation key come from
@@ -285,7 +287,15 @@ class Augment:
     @classmethod
     def from_spec(cls, spec):
         """``None``/``False``/``"none"`` -> nothing; ``True``/``"default"`` -> flip + crop;
-        a comma-separated string or list of names from ``flip, crop, jitter, pca, cutout``; or an Augment."""
+        a comma-separated string or list of names from ``flip, crop, jitter, pca, cutout``; or an Augment.
+
+        Defaults: crop pads by 4, jitter is +-0.2 brightness and contrast, pca
+        uses ``std=0.1`` (AlexNet), cutout cuts 16x16 (DeVries & Taylor on
+        CIFAR-10). ``cropN`` and ``cutoutN`` set the padding / square side.
+
+        >>> Augment.from_spec("flip,crop2,cutout8")
+        Augment(flip=True, crop_padding=2, brightness=0.0, contrast=0.0, pca_std=0.0, cutout=8)
+        """
         if isinstance(spec, cls):
             return spec
         if spec is None or spec is False or spec == "none":
@@ -293,19 +303,26 @@ class Augment:
         if spec is True or spec == "default":
             return cls()
         names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+        sizes = {}
+        for i, name in enumerate(names):
+            # "crop2" / "cutout8": the name with a size (padding / square side) appended
+            for base in ("crop", "cutout"):
+                if isinstance(name, str) and name.startswith(base) and name[len(base):].isdigit():
+                    sizes[base] = int(name[len(base):])
+                    names[i] = base
         unknown = [n for n in names if n not in cls.NAMES]
         if unknown:
             raise ValueError(
                 f"unknown augmentation {unknown[0]!r} in augment={spec!r}; choose from {', '.join(cls.NAMES)}"
-                " (or pass an Augment(...) for custom strengths)"
+                " (crop and cutout take a size: crop2, cutout8), or pass an Augment(...) for custom strengths"
             )
         return cls(
             flip="flip" in names,
-            crop_padding=4 if "crop" in names else 0,
+            crop_padding=sizes.get("crop", 4) if "crop" in names else 0,
             brightness=0.2 if "jitter" in names else 0.0,
             contrast=0.2 if "jitter" in names else 0.0,
             pca_std=0.1 if "pca" in names else 0.0,
-            cutout=16 if "cutout" in names else 0,
+            cutout=sizes.get("cutout", 16) if "cutout" in names else 0,
         )
 
     @property
@@ -317,14 +334,27 @@ class Augment:
 # --------------------------------------------------------------------------- datasets
 
 
-def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
+_PIXEL_FNS = {}
+
+
+def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
+    """The per-batch pixel work as a ``tf.function``, shared by all datasets with the same settings.
+
+    Sharing matters with XLA: a compiled kernel is reused by every later
+    dataset with the same settings and batch shape, instead of compiling again.
+    The normalisation and PCA statistics are arguments, not constants.
+    """
+    key = (dataclasses.replace(aug, pca=None), training, float(input_scale), normalized, bool(jit_compile))
+    if key in _PIXEL_FNS:
+        return _PIXEL_FNS[key]
     import tensorflow as tf
 
     from . import augment as A
 
-    def fn(xb, key):
+    def fn(xb, key, a, b, pca_vals, pca_vecs):
+        seeds = A.split_seed(key, 4)
+        scale_now = input_scale
         if training and aug.active:
-            seeds = A.split_seed(key, 4)
             if aug.flip and aug.crop_padding:
                 xb = A.random_flip_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             elif aug.flip:
@@ -333,35 +363,50 @@ def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
                 xb = A.random_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             if aug.brightness or aug.contrast or aug.pca_std:
                 xb = tf.cast(xb, tf.float32) * input_scale  # to [0, 1]
+                scale_now = 1.0
                 if aug.brightness or aug.contrast:
                     xb = A.random_brightness_contrast(xb, seeds[1], aug.brightness, aug.contrast)
                 if aug.pca_std:
-                    xb = A.pca_color_jitter(xb, seeds[2], pca[0], pca[1], std=aug.pca_std)
-                scale_now = 1.0
-            else:
-                scale_now = input_scale
-        else:
-            scale_now = input_scale
-        if norm is not None:
-            xb = norm.tf_apply(xb, input_scale=scale_now)
-        else:
-            xb = tf.cast(xb, tf.float32) * (scale_now / input_scale)  # pixel values as given
+                    xb = A.pca_color_jitter(xb, seeds[2], pca_vals, pca_vecs, std=aug.pca_std)
+        xb = tf.cast(xb, tf.float32)
+        if normalized:  # (pixels * scale_now) normalised = pixels * (a * scale_now) + b
+            xb = xb * (a * scale_now) + b
+        elif scale_now != input_scale:
+            xb = xb * (1.0 / input_scale)  # back to the caller's pixel units
         if training and aug.cutout:
             xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
         return xb
 
-    # The per-batch pixel work, compiled with XLA when possible; the gathers from the
-    # whole data set stay outside it, so XLA never sees (or copies) the full arrays.
     fn = tf.function(fn, jit_compile=bool(jit_compile))
+    _PIXEL_FNS[key] = fn
+    return fn
+
+
+def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
+    """Map function: gather a batch by index (outside XLA, so XLA never copies the whole data set),
+    then run the shared pixel function."""
+    import tensorflow as tf
+
+    pixel_fn = _pixel_fn(aug, training, input_scale, norm is not None, jit_compile)
+    if norm is not None:
+        a, b = norm.scale_and_bias(1.0)  # for pixels in [0, 1]
+    else:
+        a, b = np.ones((), np.float32), np.zeros((), np.float32)
+    a, b = tf.constant(a), tf.constant(b)
+    vals, vecs = pca if pca is not None else (np.zeros(3), np.eye(3))
+    vals = tf.constant(np.asarray(vals, np.float32).reshape(3))
+    vecs = tf.constant(np.asarray(vecs, np.float32).reshape(3, 3))
 
     def batch(idx, key=None):
-        xb = fn(tf.gather(x_t, idx), tf.zeros([2], tf.int64) if key is None else key)
+        key = tf.zeros([2], tf.int64) if key is None else key
+        xb = pixel_fn(tf.gather(x_t, idx), key, a, b, vals, vecs)
         return xb if y_t is None else (xb, tf.gather(y_t, idx))
 
     return batch
 
 
 _XLA_OK = None
+_XLA_MIN_IMAGES = 4096  # jit_compile="auto": XLA for training sets at least this large
 
 
 def _xla_available():
@@ -406,9 +451,12 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
         nothing to re-read), and ``cache`` is then ignored.
     seed : int; fixes the shuffle order and all augmentation.
     drop_remainder : drop the last incomplete batch.
-    jit_compile : compile the per-batch work (gather, augment, normalise)
-        with XLA, fusing it into a few loops (several times faster on CPU).
-        ``"auto"``: when XLA works on this machine.
+    jit_compile : compile the per-batch pixel work (augment, normalise)
+        with XLA, fusing it into a few loops: several times the throughput on
+        CPU, for a one-off compilation of a second or two per batch shape.
+        ``"auto"``: for training sets of at least 4096 images (where that
+        pays off within an epoch or two), when XLA works on this machine.
+        The batches are the same either way.
 
     Output images are float32 ``(B, H, W, C)``; labels keep their dtype.
 
@@ -452,7 +500,7 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     x_t = tf.constant(arr)
     y_t = None if y is None else tf.constant(y)
     if jit_compile == "auto":
-        jit_compile = _xla_available()
+        jit_compile = training and n >= _XLA_MIN_IMAGES and _xla_available()
     fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca, jit_compile)
 
     seed = int(seed)
