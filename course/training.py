@@ -573,10 +573,11 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
         if plot:
             from course import plots
 
-            short = source.split(":")[0]
+            kind = source.split(":")[0]
+            label = {"synthetic": "the synthetic set", "arrays": "the given arrays"}.get(kind, "CIFAR-10")
             fig = plots.plot_history(
                 history, path=out / "curves.png", val_label="test",
-                title=f"{model_name} on {short} ({len(xtr)} images): test accuracy {100 * acc:.1f}%")
+                title=f"{model_name} on {label} ({len(xtr)} training images): test accuracy {100 * acc:.1f}%")
             plot_path = out / "curves.png"
             del fig
     result = TrainResult(
