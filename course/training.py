@@ -258,9 +258,11 @@ class _TimeBudget:
                 self.margin = 0.02 * (self.deadline - self.t0) + 1.0  # first guess, refined after epoch 1
 
             def _available(self):
-                # evaluation passes at the end, plus one more first-pass time for tracing the predict function
+                # the evaluation passes at the end, twice the first (traced) pass for tracing the predict
+                # function and slack, 1% of the budget for the plot and the batch that overruns, 1 s
                 reserve = (self.margin if self.val_time is None
-                           else self.reserve_passes * self.val_time + self.first_val_time + 1.0)
+                           else self.reserve_passes * self.val_time + 2 * self.first_val_time
+                           + 0.01 * (self.deadline - self.t0) + 1.0)
                 return max(1e-3, self.deadline - reserve - self.t0)
 
             def on_train_batch_begin(self, batch, logs=None):
