@@ -8,6 +8,8 @@ Pass ``path=`` to also save a PNG (parent folders are created).
 - :func:`plot_history` -- loss and accuracy curves, train vs validation.
 - :func:`image_grid` -- a batch of images with class names (and predictions).
 - :func:`filter_grid` -- first-layer convolution filters.
+- :func:`line_plot` -- several labelled (x, y) series on one axis, e.g.
+  test accuracy against wall time for two recipes.
 - :func:`heatmap` -- any labelled matrix, e.g. a confusion matrix or a
   hyper-parameter search (:func:`confusion_matrix` builds the former).
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_history", "image_grid", "filter_grid", "heatmap", "confusion_matrix", "save"]
+__all__ = ["plot_history", "line_plot", "image_grid", "filter_grid", "heatmap", "confusion_matrix", "save"]
 
 
 def _figure(figsize):
@@ -98,6 +100,34 @@ def plot_history(history, path=None, title: str = "Training curves", metrics=("l
         if "acc" in m:
             ax.set_ylim(0.0, 1.0)
     fig.suptitle(title)
+    return _maybe_save(fig, path)
+
+
+def line_plot(series, path=None, title: str = "", xlabel: str = "", ylabel: str = "", ylim=None,
+              marker: str = "o"):
+    """Plot ``{label: (x, y)}`` series on one labelled axis with a legend.
+
+    >>> fig = line_plot({"recipe": ([10, 20], [0.5, 0.7])}, xlabel="seconds", ylabel="test accuracy")
+    """
+    if not isinstance(series, dict) or not series:
+        raise ValueError("series must be a non-empty dict {label: (x, y)}")
+    fig = _figure((6.0, 4.0))
+    ax = fig.add_subplot()
+    for label, xy in series.items():
+        try:
+            x, y = (np.asarray(v, dtype=float).ravel() for v in xy)
+        except (TypeError, ValueError):
+            raise ValueError(f"series[{label!r}] must be a pair (x, y) of number sequences") from None
+        if x.shape != y.shape:
+            raise ValueError(f"series[{label!r}]: x has {x.size} values but y has {y.size}")
+        ax.plot(x, y, marker=marker, markersize=3, label=str(label))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend()
     return _maybe_save(fig, path)
 
 

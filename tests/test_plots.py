@@ -53,6 +53,18 @@ def test_plot_history_bad_input(bad, match):
         plots.plot_history(bad)
 
 
+def test_line_plot(tmp_path):
+    fig = plots.line_plot({"a": ([1, 2, 3], [0.1, 0.5, 0.7]), "b": ([2, 4], [0.3, 0.4])}, path=tmp_path / "l.png",
+                          title="Accuracy vs time", xlabel="wall time (s)", ylabel="test accuracy", ylim=(0, 1))
+    assert _is_png(tmp_path / "l.png")
+    assert {"Accuracy vs time", "wall time (s)", "test accuracy", "a", "b"} <= set(_texts(fig))
+    np.testing.assert_allclose(fig.axes[0].lines[1].get_xdata(), [2, 4])
+    with pytest.raises(ValueError, match=r"series\['a'\]: x has 2 values but y has 1"):
+        plots.line_plot({"a": ([1, 2], [1])})
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plots.line_plot({})
+
+
 def test_image_grid_with_class_names_and_predictions(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(10, 32, 32, 3), dtype=np.uint8)

@@ -1,0 +1,29 @@
+"""Reference architectures, built with the Keras functional API.
+
+Every builder takes ``input_shape`` and ``num_classes`` first (defaults:
+CIFAR's ``(32, 32, 3)`` and 10) and returns an uncompiled ``keras.Model``
+whose output is class probabilities (a float32 softmax named
+``"probabilities"``): compile with ``sparse_categorical_crossentropy`` for
+integer labels. All accept ``augment``: ``None``, a Keras layer or a list of
+layers applied to the input (active only in training).
+
+- :func:`two_layer_net`: affine - ReLU - affine.
+- :func:`small_cnn`: a small conv-BN-ReLU CNN that trains in seconds on a CPU.
+- :func:`alexnet`: AlexNet, CIFAR-sized or the original 227x227 layout.
+- :func:`vgg`: VGG configurations A to E.
+- :func:`resnet_cifar`: He et al.'s CIFAR ResNets (20, 32, 44, 56, 110 layers).
+- :func:`resnet9`: the DAWNBench ResNet-9, with a ``width`` argument.
+
+The builders use built-in Keras layers (AlexNet's and VGG A-LRN's local
+response normalisation comes from :mod:`course.layers`), so saved models
+load with ``keras.saving.load_model`` after ``import course.layers``.
+"""
+
+from course.models.alexnet import alexnet
+from course.models.resnet9 import resnet9
+from course.models.resnet_cifar import resnet_cifar
+from course.models.small_cnn import small_cnn
+from course.models.two_layer_net import two_layer_net
+from course.models.vgg import vgg
+
+__all__ = ["alexnet", "resnet9", "resnet_cifar", "small_cnn", "two_layer_net", "vgg"]
