@@ -31,10 +31,9 @@ def check_settable_learning_rate(optimizer, who):
     """
     if optimizer is None:
         raise ValueError(f"{who}: the model has no optimizer; call model.compile(optimizer=...) before fit.")
-    if hasattr(optimizer, "optimizers"):  # LossScaleOptimizer and friends wrap one.
-        inner = getattr(optimizer, "inner_optimizer", None)
-        if inner is not None:
-            optimizer = inner
+    inner = getattr(optimizer, "inner_optimizer", None)  # LossScaleOptimizer wraps one
+    if inner is not None:
+        optimizer = inner
     lr = getattr(optimizer, "_learning_rate", None)
     if isinstance(lr, LearningRateSchedule) or (callable(lr) and not hasattr(lr, "assign")):
         kind = type(lr).__name__
@@ -46,9 +45,15 @@ def check_settable_learning_rate(optimizer, who):
         )
 
 
+def variable_to_numpy(variable):
+    """A host copy of a Keras variable's value (via a tensor: numpy's ``np.array``
+    on a TF variable is deprecated)."""
+    return np.array(ops.convert_to_numpy(ops.convert_to_tensor(variable)), copy=True)
+
+
 def get_lr(model):
     """The optimizer's current learning rate as a Python float (one host read)."""
-    return float(ops.convert_to_numpy(model.optimizer.learning_rate))
+    return float(ops.convert_to_numpy(ops.convert_to_tensor(model.optimizer.learning_rate)))
 
 
 def set_lr(model, value):
@@ -71,16 +76,31 @@ def in_notebook():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+_FIGURE_CLASS = None
+
+
 def new_figure(figsize):
     """A matplotlib Figure not registered with pyplot.
 
     Such a figure is never opened in a window and, returned as a notebook
     cell's last value, is displayed exactly once (pyplot figures are shown a
-    second time by the inline backend).
+    second time by the inline backend). It carries its own ``_repr_png_``, so
+    Jupyter draws it even where pyplot's inline backend was never loaded.
     """
-    from matplotlib.figure import Figure
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        import io
 
-    return Figure(figsize=figsize, layout="constrained")
+        from matplotlib.figure import Figure
+
+        class CourseFigure(Figure):
+            def _repr_png_(self):
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=90)
+                return buf.getvalue()
+
+        _FIGURE_CLASS = CourseFigure
+    return _FIGURE_CLASS(figsize=figsize, layout="constrained")
 
 
 def check_positive_int(value, name, who):

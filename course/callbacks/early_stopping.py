@@ -29,9 +29,13 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
     epoch come back, also after a divergence or a NaN; if no epoch finished
     with a finite monitored value, the weights from before training do.
 
-    The batch check is declared ``async_safe``: under JAX it runs beside the
-    training loop instead of blocking it after every step (training then
-    stops within a step or two of the first bad batch).
+    The batch check needs each batch's loss on the host, a device sync per
+    step (as with ``keras.callbacks.TerminateOnNaN``). It runs in the
+    training thread: run beside the loop (Keras' ``async_safe``), a stop
+    requested mid-epoch races with the JAX trainer's state hand-over and
+    crashes it ("Buffer has been deleted or donated"). With
+    ``check_batches=False`` the callback is marked ``async_safe`` and adds
+    no per-step work.
 
     Args:
         monitor, min_delta, patience, verbose, mode, baseline,
@@ -93,16 +97,30 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self.divergence_factor = divergence_factor
         self.divergence_monitor = divergence_monitor
         self.check_batches = bool(check_batches)
-        self.async_safe = True
+        self.async_safe = not self.check_batches  # see the class docstring
         self.stop_reason = None
         self.first_loss = None
         self._initial_weights = None
+        self._epoch = 0
+        self._told_missing = False
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.stop_reason = None
         self.first_loss = None
+        self._epoch = 0
+        self._told_missing = False
         self._initial_weights = self.model.get_weights() if self.restore_best_weights else None
+
+    def get_monitor_value(self, logs):
+        # Keras warns through `warnings` (stderr) every epoch; say it once, on stdout.
+        value = (logs or {}).get(self.monitor)
+        if value is None and not self._told_missing:
+            self._told_missing = True
+            hint = " Pass validation data to fit, or monitor='loss'." if self.monitor.startswith("val_") else ""
+            print(f"{type(self).__name__}: {self.monitor!r} is not in the logs (they have "
+                  f"{', '.join(sorted(logs or {})) or 'nothing'}), so the patience rule cannot apply.{hint}")
+        return value
 
     def _stop(self, epoch, reason, message):
         if self.stop_reason is None:
@@ -121,7 +139,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         value = (logs or {}).get(self.divergence_monitor)
         if value is not None and not math.isfinite(value):
             self._stop(
-                getattr(self, "_epoch", 0), "nan",
+                self._epoch, "nan",
                 f"{self.divergence_monitor} is {value} at batch {batch}: stopping. The learning rate is "
                 "probably far too large (or the data holds NaN/inf).",
             )

@@ -50,7 +50,10 @@ class LearningRateDecay(keras.callbacks.LearningRateScheduler):
             uses the whole run: ``epochs`` (or ``epochs * steps_per_epoch``)
             of the ``fit`` call.
         min_learning_rate: floor of the ``"cosine"`` schedule (default 0).
-        per: ``"epoch"`` (default) or ``"step"``.
+        per: ``"epoch"`` (default) or ``"step"``. Per step, the rate is set
+            before each batch; with ``steps_per_execution > 1`` in
+            ``compile``, Keras calls callbacks once per execution, so the
+            rate changes once per execution.
         verbose: 1 prints the rate at each epoch (to stdout); 0 is silent.
 
     Raises:

@@ -11,6 +11,7 @@ from course.callbacks._common import (
     new_figure,
     set_lr,
     sync_state,
+    variable_to_numpy,
 )
 
 SKIP_START = 5  # the first few points of the sweep are noise; the suggestion ignores them
@@ -119,8 +120,8 @@ class LearningRateFinder(keras.callbacks.Callback):
         if not opt.built:
             opt.build(model.trainable_variables)
         self._saved = (
-            [ops.convert_to_numpy(v.value).copy() for v in model.variables],
-            [ops.convert_to_numpy(v.value).copy() for v in opt.variables],
+            [variable_to_numpy(v) for v in model.variables],
+            [variable_to_numpy(v) for v in opt.variables],
         )
 
     def _restore_state(self):
@@ -247,9 +248,10 @@ class LearningRateFinder(keras.callbacks.Callback):
             ax.axvline(self.suggestion_min_over_10, color="tab:gray", ls=":",
                        label=f"min/10: {self.suggestion_min_over_10:.1e}")
         sm = np.asarray(self.smoothed_losses, dtype=float)
-        if np.isfinite(sm).any():
-            lo, hi = np.nanmin(sm), np.nanmax(sm[: max(1, int(np.nanargmin(sm)) + 1)])
-            ax.set_ylim(lo - 0.1 * abs(hi - lo + 1e-12), min(np.nanmax(sm), self.stop_factor * lo) * 1.05 + 1e-12)
+        if np.isfinite(sm).any():  # keep the explosion at the end from squashing the curve
+            lo, first = np.nanmin(sm), sm[np.isfinite(sm)][0]
+            top = max(first, lo) + 0.5 * abs(first - lo) + 1e-12
+            ax.set_ylim(lo - 0.1 * (top - lo), min(top, np.nanmax(sm)) + 0.1 * (top - lo))
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("training loss")

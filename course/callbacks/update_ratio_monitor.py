@@ -114,8 +114,8 @@ class UpdateRatioMonitor(keras.callbacks.Callback):
         step, before = self._pending
         self._pending = None
         after = self._values()
-        diff = [ops.norm(ops.cast(a - b, "float32")) for a, b in zip(after, before)]
-        base = [ops.norm(ops.cast(b, "float32")) for b in before]
+        diff = [_norm(a - b) for a, b in zip(after, before)]
+        base = [_norm(b) for b in before]
         self._buffer.append(ops.stack([ops.stack(diff), ops.stack(base)]))
         self._buffer_steps.append(step)
 
@@ -211,6 +211,11 @@ class UpdateRatioMonitor(keras.callbacks.Callback):
         ax.set_title("Update / weight ratio per step")
         ax.legend(fontsize="small", loc="best")
         return fig
+
+
+def _norm(x):
+    """Euclidean norm of a tensor of any rank (ops.norm wants 1-D or 2-D), in float32."""
+    return ops.sqrt(ops.sum(ops.square(ops.cast(x, "float32"))))
 
 
 def _nanmedian_columns(a, n):

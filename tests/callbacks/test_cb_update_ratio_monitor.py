@@ -72,6 +72,25 @@ def test_adam_ratio_matches_a_hand_computed_step_every_second_step():
                            / np.linalg.norm(W0), rtol=0.05)
 
 
+def test_conv_kernels_match_weights_read_before_and_after_the_step():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(8, 6, 6, 2)).astype("float32"), rng.integers(0, 3, 8)
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(3),
+    ])
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)  # momentum is non-zero from here on
+    before = [np.array(ops.convert_to_numpy(ops.convert_to_tensor(v)), np.float64) for v in model.trainable_variables]
+    monitor = UpdateRatioMonitor(every=1, verbose=0)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[monitor])
+    after = [np.array(ops.convert_to_numpy(ops.convert_to_tensor(v)), np.float64) for v in model.trainable_variables]
+    assert monitor.names == [v.path for v in model.trainable_variables]
+    expected = [np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(after, before)]
+    np.testing.assert_allclose(monitor.ratios[0], expected, rtol=1e-4)
+
+
 def test_zero_norm_tensors_are_skipped_and_history_has_every_tensor():
     model = linear_model(keras.optimizers.SGD(0.01), use_bias=True)
     monitor = UpdateRatioMonitor(every=1, verbose=0)
@@ -120,6 +139,7 @@ def test_state_is_fresh_for_each_fit_and_plot_renders():
     fig.savefig(buf, format="png")
     assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fig.axes[0].get_yscale() == "log"
+    assert fig._repr_png_()[:4] == b"\x89PNG"  # Jupyter shows the returned figure as an image
 
 
 def test_does_not_hook_batch_end():
