@@ -354,6 +354,8 @@ class CourseDir:
         files = [Path(f) for f in files]
         if len(files) == 1 and files[0].is_dir():
             files = sorted(p for p in files[0].iterdir() if p.is_file() and p.name != "timestamp.txt")
+        if not files:
+            raise CourseError(f"nothing to submit for {student}: no files given")
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise CourseError(f"cannot submit {', '.join(missing)} for {student}: no such file")
@@ -398,10 +400,16 @@ class CourseDir:
 
     def scores(self, assignment, student):
         """Per-cell points of ``student``'s autograded submission, from the gradebook."""
+        from nbgrader.api import MissingEntry
+
         a = self.assignment(assignment)
         result = Scores(a.id, student)
         with self.gradebook() as gb:
-            sub = gb.find_submission(a.id, student)
+            try:
+                sub = gb.find_submission(a.id, student)
+            except MissingEntry:
+                raise CourseError(f"no graded submission of {a.id} by {student!r} in {self.db_url}: "
+                                  f"submit and autograde it first") from None
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     cell = grade.cell

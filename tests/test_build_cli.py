@@ -39,6 +39,10 @@ def test_course_dir_finds_assignments_and_root(repo_root, tmp_path, monkeypatch)
     assert course.path("submitted", "warmup", "alice") == tmp_path / "submitted" / "alice" / "00_warmup"
     with pytest.raises(CourseError, match="invalid student id"):
         course.submit("warmup", "../evil", [])
+    with pytest.raises(CourseError, match="nothing to submit"):
+        course.submit("warmup", "alice", [])
+    with pytest.raises(CourseError, match="no such file"):
+        course.submit("warmup", "alice", [tmp_path / "missing.ipynb"])
 
 
 def test_default_build_dir_and_env_override(repo_root, tmp_path, monkeypatch):

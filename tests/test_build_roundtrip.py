@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from autograder.build import BLANK_STUDENT, SOLUTION_STUDENT, solution_submission
-from autograder.course_dir import CourseDir
+from autograder.course_dir import CourseDir, CourseError
 from autograder.release_check import check_release_files, notebook_text, secrets
 
 pytestmark = pytest.mark.slow
@@ -73,6 +73,8 @@ def test_solution_gets_every_point_and_blank_gets_zero(built):
     assert {c.grade_id for c in solution.cells if c.autograded} == {
         "test_channel_mean_std", "test_normalize", "test_one_hot", "test_accuracy"}
     assert [c.grade_id for c in solution.cells if not c.autograded] == ["answer_normalization_statistics"]
+    with pytest.raises(CourseError, match="submit and autograde it first"):
+        course.scores("warmup", "nobody")
     html = course.build_dir / "feedback" / SOLUTION_STUDENT / "00_warmup" / "warmup.html"
     assert html.stat().st_size > 10_000
     assert "NotImplementedError" in (course.path("autograded", "warmup", BLANK_STUDENT) / "warmup.ipynb").read_text()
