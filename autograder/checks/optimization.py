@@ -529,7 +529,7 @@ def check_sample_log_uniform(fn):
         expect_close(x, expected, what="samples", call=rec, tol=1e-9, cause=cause)
     # uses rng, not the global generator
     state = np.random.get_state()[1].copy()
-    a, rec = _call_log_uniform(fn, 1e-3, 1.0, 8, np.random.default_rng(3))
+    _, rec = _call_log_uniform(fn, 1e-3, 1.0, 8, np.random.default_rng(3))
     expect(np.array_equal(state, np.random.get_state()[1]),
            f"{rec} used numpy's global random generator.", call=rec, got="np.random's state changed",
            expected="only rng is used", cause="draw with rng.uniform(...), not np.random.uniform(...)")
