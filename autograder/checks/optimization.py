@@ -11,11 +11,12 @@ the one that matches.
 These checks hold reference implementations: they are never shipped.
 """
 
+import copy
 import math
 
 import numpy as np
 
-from course.check.core import CheckFailure, call, expect, expect_close, rel_error
+from course.check.core import Call, CheckFailure, call, expect, expect_close, rel_error
 
 TOL = 1e-9
 
@@ -281,6 +282,13 @@ def _diagnose(name, got, problem, config, step):
     return GENERIC_CAUSE[name]
 
 
+def _step(fn, name, w, dw, config):
+    """One call of the rule; the returned Call shows ``config`` as it was passed in."""
+    shown = copy.deepcopy(config)
+    result, _ = call(fn, w, dw, config, name=name, arg_names=["w", "dw", "config"], allow_mutation=("config",))
+    return result, Call(name, (w, dw, shown), arg_names=["w", "dw", "config"])
+
+
 def _unpack(result, rec, name):
     expect(isinstance(result, tuple) and len(result) == 2,
            f"{rec} must return a pair (next_w, config).", call=rec, got=result,
@@ -301,7 +309,7 @@ def _run(fn, name, problem, config, steps, label):
     got = []
     for step in range(steps):
         dw = problem.grad(w)
-        result, rec = call(fn, w, dw, c, name=name, arg_names=["w", "dw", "config"], allow_mutation=("config",))
+        result, rec = _step(fn, name, w, dw, c)
         next_w, c = _unpack(result, rec, name)
         got.append(np.asarray(next_w, dtype=np.float64))
         if next_w.shape != ref[step].shape or not rel_error(next_w, ref[step]) <= TOL or \
@@ -318,7 +326,7 @@ def _run(fn, name, problem, config, steps, label):
 def _check_defaults(fn, name):
     p = _Problem(101)
     dw = p.grad(p.w0)
-    result, rec = call(fn, p.w0, dw, None, name=name, arg_names=["w", "dw", "config"])
+    result, rec = _step(fn, name, p.w0, dw, None)
     next_w, config = _unpack(result, rec, name)
     for key, value in DEFAULTS[name].items():
         expect(key in config, f"{name}(w, dw, None) did not fill in the default {key!r} in config.",
@@ -339,8 +347,7 @@ def _check_defaults(fn, name):
                call=rec, got=config.get("t"), expected=1, cause="increase t by one at the start of each step")
     # hyperparameters the caller sets are kept, the others are filled in
     given = {k: CUSTOM[name][k] for k in list(CUSTOM[name])[:1]}
-    result, rec = call(fn, p.w0, dw, dict(given), name=name, arg_names=["w", "dw", "config"],
-                       allow_mutation=("config",))
+    result, rec = _step(fn, name, p.w0, dw, dict(given))
     _, config = _unpack(result, rec, name)
     for key, value in given.items():
         expect(config.get(key) == value, f"{name} overwrote the {key!r} it was given in config.",
@@ -359,8 +366,7 @@ def _probe_hidden_state(fn, name):
     args = ["w", "dw", "config"]
     outs = []
     for p in (pa, pb, pa):
-        result, rec = call(fn, p.w0.copy(), p.grad(p.w0), dict(CUSTOM[name]), name=name, arg_names=args,
-                           allow_mutation=("config",))
+        result, rec = _step(fn, name, p.w0.copy(), p.grad(p.w0), dict(CUSTOM[name]))
         outs.append(_unpack(result, rec, name)[0])
     expect(outs[0].shape == outs[2].shape and np.array_equal(outs[0], outs[2]),
            f"{name} returned different next_w for the same w, dw and config when called twice "
@@ -382,8 +388,7 @@ def _check_rule(fn, name):
     for step in range(4):
         for label, p, ref in (("A", pa, ref_a), ("B", pb, ref_b)):
             w, c = (wa, ca) if label == "A" else (wb, cb)
-            result, rec = call(fn, w, p.grad(w), c, name=name, arg_names=["w", "dw", "config"],
-                               allow_mutation=("config",))
+            result, rec = _step(fn, name, w, p.grad(w), c)
             next_w, c = _unpack(result, rec, name)
             expect(next_w.shape == ref[step].shape and rel_error(next_w, ref[step]) <= TOL,
                    f"{name} gave the wrong next_w for parameter tensor {label} at step {step + 1} when two "

@@ -6,11 +6,12 @@ with values computed once from the lectures' formulas (pasted below as
 numbers) or with properties any correct answer has. Numpy only.
 """
 
+import copy
 import math
 
 import numpy as np
 
-from .core import CheckFailure, call, expect, expect_close, rel_error
+from .core import Call, CheckFailure, call, expect, expect_close, rel_error
 
 __all__ = [
     "check_sgd", "check_sgd_momentum", "check_nesterov", "check_adagrad", "check_rmsprop", "check_adam",
@@ -132,6 +133,13 @@ EXPECTED = {
 }
 
 
+def _step(fn, name, w, dw, config):
+    """One call of the rule; the returned Call shows ``config`` as it was passed in."""
+    shown = copy.deepcopy(config)
+    result, _ = call(fn, w, dw, config, name=name, arg_names=["w", "dw", "config"], allow_mutation=("config",))
+    return result, Call(name, (w, dw, shown), arg_names=["w", "dw", "config"])
+
+
 def _unpack(result, rec):
     expect(isinstance(result, tuple) and len(result) == 2, f"{rec} must return a pair (next_w, config).",
            call=rec, got=result, expected="(next_w, config)", cause="end with `return next_w, config`")
@@ -148,7 +156,7 @@ def _check_rule(fn, name):
     exp = EXPECTED[name]
     args = ["w", "dw", "config"]
     # 1. defaults filled in on first use
-    result, rec = call(fn, W0.copy(), H * W0, None, name=name, arg_names=args)
+    result, rec = _step(fn, name, W0.copy(), H * W0, None)
     next_w, config = _unpack(result, rec)
     for key, value in DEFAULTS[name].items():
         expect(config.get(key) == value, f"{name}(w, dw, None) did not fill in the default {key!r}.",
@@ -164,8 +172,7 @@ def _check_rule(fn, name):
     # 2. the same inputs give the same output, whatever was updated in between
     outs = []
     for w in (W0, -2 * W0, W0):
-        result, rec = call(fn, w.copy(), H * w, dict(exp["config"]), name=name, arg_names=args,
-                           allow_mutation=("config",))
+        result, rec = _step(fn, name, w.copy(), H * w, dict(exp["config"]))
         outs.append(_unpack(result, rec)[0])
     expect(np.array_equal(outs[0], outs[2]),
            f"{name} returned different next_w for the same w, dw and config when called twice "
@@ -174,7 +181,7 @@ def _check_rule(fn, name):
     # 3. three steps with given hyperparameters; the state must carry over
     w, c = W0.copy(), dict(exp["config"])
     for step, expected in enumerate(exp["trajectory"]):
-        result, rec = call(fn, w, H * w, c, name=name, arg_names=args, allow_mutation=("config",))
+        result, rec = _step(fn, name, w, H * w, c)
         w, c = _unpack(result, rec)
         cause = FIRST_STEP_CAUSE[name] if step == 0 else LATER_STEP_CAUSE[name]
         expect_close(w, expected, what=f"next_w at step {step + 1} (config {exp['config']})", call=rec,
@@ -188,7 +195,7 @@ def _check_rule(fn, name):
     for step, expected in enumerate(exp["trajectory"]):
         for label in "AB":
             w, c = (wa, ca) if label == "A" else (wb, cb)
-            result, rec = call(fn, w, H * w, c, name=name, arg_names=args, allow_mutation=("config",))
+            result, rec = _step(fn, name, w, H * w, c)
             w, c = _unpack(result, rec)
             target = np.asarray(expected) * (1 if label == "A" else -1)
             expect(rel_error(w, target) <= TOL,
@@ -229,7 +236,7 @@ def check_rmsprop(fn):
 def check_adam(fn):
     """Defaults, three steps on a fixed bowl, and state kept per config."""
     _check_rule(fn, "adam")
-    result, rec = call(fn, W0.copy(), H * W0, None, name="adam", arg_names=["w", "dw", "config"])
+    result, rec = _step(fn, "adam", W0.copy(), H * W0, None)
     expect(result[1].get("t") == 1, "adam(w, dw, None) must count the step: config['t'] is 1 after it.",
            call=rec, got=result[1].get("t"), expected=1, cause="increase t by one at the start of each step")
 
