@@ -100,15 +100,23 @@ def main(argv=None):
 
     from course.data import pipeline
 
-    ds = make_dataset(x, y, BATCH, training=True, augment="flip,crop", normalize=norm, seed=0)
+    kw = dict(training=True, augment="flip,crop", normalize=norm, seed=0)
+    ds = make_dataset(x, y, BATCH, **kw)  # finite: Keras starts a new iterator every epoch
+    ds_rep = make_dataset(x, y, BATCH, repeat=True, **kw)  # one iterator for the whole run
     xla = len(x) >= pipeline._XLA_MIN_IMAGES and pipeline._xla_available()
-    print(f"pipeline: make_dataset(..., training=True, augment='flip,crop', normalize=<channel Normalizer>), "
-          f"XLA {'on' if xla else 'off'} (jit_compile='auto'), {args.epochs} epochs per round")
+    steps = -(-len(x) // BATCH)
+    print(f"pipeline: make_dataset(x, y, {BATCH}, training=True, augment='flip,crop', normalize=<channel "
+          f"Normalizer>), XLA {'on' if xla else 'off'} (jit_compile='auto'), {args.epochs} epochs per round: "
+          f"(a) a new iterator per epoch, as model.fit(ds) does; (b) repeat=True, one iterator, "
+          f"as model.fit(ds, steps_per_epoch={steps})")
     for xb, yb in ds:  # warm-up epoch: tracing, XLA compilation, thread pools
         pass
+    rep_it = iter(ds_rep)
+    for _ in range(steps):
+        next(rep_it)
 
-    # Interleaved rounds, so both sides see the same (shared, noisy) machine.
-    loop_rates, tf_rates = [], []
+    # Interleaved rounds, so all sides see the same (shared, noisy) machine.
+    loop_rates, tf_rates, rep_rates = [], [], []
     for r in range(args.rounds):
         t = time.perf_counter()
         n_loop, _ = numpy_loop_epoch(x, y, norm.mean, norm.std, rng, args.loop_images)
@@ -119,18 +127,27 @@ def main(argv=None):
             for xb, yb in ds:
                 n_tf += int(xb.shape[0])
         tf_rates.append(n_tf / (time.perf_counter() - t))
+        n_rep = 0
+        t = time.perf_counter()
+        for _ in range(args.epochs * steps):
+            xr, yr = next(rep_it)
+            n_rep += int(xr.shape[0])
+        rep_rates.append(n_rep / (time.perf_counter() - t))
         print(f"round {r + 1}: numpy loop {loop_rates[-1]:9,.0f} images/s ({n_loop} images)   "
-              f"tf.data pipeline {tf_rates[-1]:9,.0f} images/s ({n_tf} images)")
+              f"pipeline (a) {tf_rates[-1]:9,.0f} images/s ({n_tf})   (b) {rep_rates[-1]:9,.0f} images/s ({n_rep})")
     assert xb.dtype == tf.float32 and tuple(xb.shape[1:]) == x.shape[1:], (xb.dtype, xb.shape)
 
-    med_loop, med_tf = float(np.median(loop_rates)), float(np.median(tf_rates))
-    best_loop, best_tf = max(loop_rates), max(tf_rates)
-    print(f"numpy per-image loop: median {med_loop:,.0f} images/s, best {best_loop:,.0f}")
-    print(f"tf.data pipeline:     median {med_tf:,.0f} images/s, best {best_tf:,.0f}")
-    print(f"best-of ratio: {best_tf / best_loop:.1f}x")
+    med = lambda v: float(np.median(v))  # noqa: E731
+    print(f"numpy per-image loop:             median {med(loop_rates):9,.0f} images/s, best {max(loop_rates):,.0f}")
+    print(f"pipeline (a) iterator per epoch:  median {med(tf_rates):9,.0f} images/s, best {max(tf_rates):,.0f}"
+          f"   ratio {med(tf_rates) / med(loop_rates):.1f}x")
+    print(f"pipeline (b) repeat=True:         median {med(rep_rates):9,.0f} images/s, best {max(rep_rates):,.0f}"
+          f"   ratio {med(rep_rates) / med(loop_rates):.1f}x")
+    best = max(med(tf_rates), med(rep_rates))
     print(f"target (2 cores): >= 20,000 images/s and >= 10x the loop -> "
-          f"{'met' if med_tf >= 20000 and med_tf >= 10 * med_loop else 'NOT met'} (medians)")
-    print(f"ratio pipeline/loop (median of {args.rounds} rounds): {med_tf / med_loop:.1f}x")
+          f"{'met' if best >= 20000 and best >= 10 * med(loop_rates) else 'NOT met'} (medians, better mode)")
+    print(f"ratio pipeline/loop (median of {args.rounds} rounds; (a) per-epoch iterator, (b) repeat=True): "
+          f"{med(tf_rates) / med(loop_rates):.1f}x / {med(rep_rates) / med(loop_rates):.1f}x")
     return 0
 
 

@@ -389,3 +389,15 @@ def test_auto_uses_tfds_cache_without_downloading(no_caches, monkeypatch):
     with tfds.testing.mock_data(num_examples=4):
         d = load_cifar10()
     assert d.source == "tfds: cifar10 (cache)" and d.x_test.shape == (4, 32, 32, 3)
+
+
+@pytest.mark.slow
+def test_tfds_download_failure_is_reported(monkeypatch):
+    tfds = pytest.importorskip("tensorflow_datasets")
+
+    def offline(*a, **k):
+        raise ConnectionError("Failed to establish a new connection")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    with pytest.raises(DataNotFoundError, match=r"tfds.load\('cifar10', download=True\) failed: ConnectionError"):
+        load_cifar10(source="tfds")

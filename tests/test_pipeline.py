@@ -150,6 +150,21 @@ def test_same_seed_same_batches_and_epochs_differ():
     assert not np.array_equal(a1[0], c1[0])
 
 
+def test_repeat_serves_epoch_after_epoch_from_one_iterator():
+    x, y = _data(10)
+    kw = dict(batch_size=4, training=True, augment="flip,crop", seed=5)
+    first_epoch = _epoch(make_dataset(x, y, **kw))
+    it = iter(make_dataset(x, y, repeat=True, **kw))
+    batches = [next(it) for _ in range(3 * 3)]  # three epochs of 3 batches (4 + 4 + 2)
+    assert [len(np.asarray(b)) for _, b in batches] == [4, 4, 2] * 3  # no batch straddles two epochs
+    np.testing.assert_array_equal(np.concatenate([np.asarray(a) for a, _ in batches[:3]]), first_epoch[0])
+    for e in range(3):
+        labels = np.concatenate([np.asarray(b) for _, b in batches[3 * e:3 * e + 3]])
+        assert sorted(labels.tolist()) == y.tolist()  # each epoch sees every image once
+    second = np.concatenate([np.asarray(a) for a, _ in batches[3:6]])
+    assert not np.array_equal(second, first_epoch[0])
+
+
 def test_images_only_and_drop_remainder():
     x, _ = _data(10)
     ds = make_dataset(x, None, 4, training=False, drop_remainder=True)

@@ -9,16 +9,21 @@ The easy path is the correct one::
     test_ds = make_dataset(x_test, y_test, 256, training=False, normalize=norm)
     model.fit(train_ds, validation_data=test_ds, epochs=10)
 
-(:func:`make_datasets` does those three steps in one call.)
+(:func:`make_datasets` does those three steps in one call.) For long runs,
+``make_dataset(..., repeat=True)`` with ``model.fit(train_ds,
+steps_per_epoch=ceil(len(x_train) / batch_size), ...)`` keeps one iterator for
+the whole run; tf.data otherwise restarts the pipeline (and XLA recompiles
+it) every epoch, which dominates on small data sets.
 
 How a training batch is built: the pipeline shuffles *indices*, batches them,
 and then works on whole batches with TensorFlow ops inside one
 ``Dataset.map`` (``num_parallel_calls=AUTOTUNE``, followed by ``prefetch``):
 gather the uint8 images, flip and pad-crop them (one random offset per
 image, fused into two gathers), colour-jitter, normalise, cutout. There is no
-per-image Python or ``map``. For training sets of 4096 images or more, that
+per-image Python or ``map``. For data sets of 4096 images or more, that
 per-batch work is compiled with XLA (``jit_compile``), which fuses it into a
-few loops and multiplies the throughput on CPU.
+few loops and multiplies the throughput on CPU; ``repeat=True`` keeps one
+iterator (and one compilation) for a whole run.
 
 Randomness is reproducible and never touches TensorFlow's global random
 state: the shuffle order and each batch's augmentation key come from
@@ -352,9 +357,9 @@ def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
     from . import augment as A
 
     def fn(xb, key, a, b, pca_vals, pca_vecs):
-        seeds = A.split_seed(key, 4)
         scale_now = input_scale
         if training and aug.active:
+            seeds = A.split_seed(key, 4)  # flip/crop, brightness/contrast, PCA, cutout
             if aug.flip and aug.crop_padding:
                 xb = A.random_flip_pad_crop(xb, seeds[0], padding=aug.crop_padding)
             elif aug.flip:
@@ -377,7 +382,8 @@ def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
             xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
         return xb
 
-    fn = tf.function(fn, jit_compile=bool(jit_compile))
+    if jit_compile:
+        fn = tf.function(fn, jit_compile=True)
     _PIXEL_FNS[key] = fn
     return fn
 
@@ -406,7 +412,7 @@ def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
 
 
 _XLA_OK = None
-_XLA_MIN_IMAGES = 4096  # jit_compile="auto": XLA for training sets at least this large
+_XLA_MIN_IMAGES = 4096  # jit_compile="auto": XLA for data sets at least this large
 
 
 def _xla_available():
@@ -428,7 +434,7 @@ def _xla_available():
 
 
 def make_dataset(x, y=None, batch_size=128, training=False, augment="default", normalize="scale",
-                 shuffle=None, cache=False, seed=0, drop_remainder=False, jit_compile="auto"):
+                 shuffle=None, cache=False, seed=0, drop_remainder=False, repeat=False, jit_compile="auto"):
     """A batched ``tf.data.Dataset`` of ``(images, labels)`` for Keras ``fit``/``evaluate``/``predict``.
 
     Parameters
@@ -446,17 +452,24 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
         refused: fit on the training set and pass the Normalizer.
     shuffle : default ``training``.
     cache : cache the finished batches in memory (True) or a file (a path)
-        when ``training`` is False; training batches are rebuilt each epoch
+        when ``training`` and ``repeat`` are False; training batches are rebuilt each epoch
         (their images are gathered from an in-memory tensor, so there is
         nothing to re-read), and ``cache`` is then ignored.
     seed : int; fixes the shuffle order and all augmentation.
     drop_remainder : drop the last incomplete batch.
+    repeat : repeat forever (epoch after epoch, each reshuffled and
+        re-augmented; batches never straddle two epochs). One iterator then
+        serves the whole run, so per-epoch start-up work (including XLA's
+        compilation, which tf.data repeats for every new iterator) is paid
+        once: use it for long runs, with
+        ``model.fit(ds, steps_per_epoch=ceil(len(x) / batch_size), epochs=...)``.
     jit_compile : compile the per-batch pixel work (augment, normalise)
         with XLA, fusing it into a few loops: several times the throughput on
-        CPU, for a one-off compilation of a second or two per batch shape.
-        ``"auto"``: for training sets of at least 4096 images (where that
-        pays off within an epoch or two), when XLA works on this machine.
-        The batches are the same either way.
+        CPU once compiled; the compilation (a fraction of a second) is
+        repeated whenever tf.data starts a new iterator, i.e. every epoch
+        unless ``repeat=True``. ``"auto"``: for data sets of at least 4096
+        images, when XLA works on this machine. The batches are the same
+        either way.
 
     Output images are float32 ``(B, H, W, C)``; labels keep their dtype.
 
@@ -500,7 +513,7 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     x_t = tf.constant(arr)
     y_t = None if y is None else tf.constant(y)
     if jit_compile == "auto":
-        jit_compile = training and n >= _XLA_MIN_IMAGES and _xla_available()
+        jit_compile = n >= _XLA_MIN_IMAGES and _xla_available()
     fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca, jit_compile)
 
     seed = int(seed)
@@ -508,24 +521,27 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     if shuffle:
         ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if repeat:
+        ds = ds.repeat()  # before the map: one map iterator (and one compilation) for the whole run
     if training and aug.active:
         # One stateless key per batch; a fresh iteration (epoch) draws fresh keys,
         # the same seed always draws the same sequence.
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip((ds, keys))
     ds = ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if cache and not training:
+    if cache and not training and not repeat:
         ds = ds.cache() if cache is True else ds.cache(str(cache))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def make_datasets(train, test, batch_size=128, normalize="channel", augment="default", seed=0,
-                  eval_batch_size=None):
+                  eval_batch_size=None, repeat=False):
     """Training and test pipelines with the normalisation fitted on the training set only.
 
     ``train`` and ``test`` are ``(x, y)`` pairs (for example the first two
     items of :func:`~course.data.load_cifar10`'s result). Returns
-    ``(train_ds, test_ds, normalizer)``.
+    ``(train_ds, test_ds, normalizer)``. ``repeat`` applies to the training
+    pipeline (see :func:`make_dataset`).
 
     >>> from course.data import load_synthetic
     >>> (xtr, ytr), (xte, yte), _ = load_synthetic(n_train=64, n_test=16)
@@ -540,7 +556,7 @@ def make_datasets(train, test, batch_size=128, normalize="channel", augment="def
     else:
         norm = _resolve_normalizer(normalize, True)
     train_ds = make_dataset(x_train, y_train, batch_size, training=True, augment=augment, normalize=norm,
-                            seed=seed)
+                            seed=seed, repeat=repeat)
     test_ds = make_dataset(x_test, y_test, eval_batch_size or batch_size, training=False, normalize=norm)
     return train_ds, test_ds, norm
 
