@@ -53,9 +53,11 @@ FAST = dict(
     weight_decay=5e-4, warmup=0.2, label_smoothing=0.0, augment="flip,crop", tta="none",
     n_train=2000, n_test=1000,
 )
+# Keras' SGD weight decay is decoupled (w -= lr * wd * w, outside the momentum), so 5e-3 here is about the
+# classic coupled L2 of 5e-4 under momentum 0.9 (whose decay the momentum amplifies 1 / (1 - 0.9) = 10x).
 FULL = dict(
-    model="resnet9", model_kwargs={"width": 16}, epochs=40, batch_size=128, optimizer="sgd", learning_rate=0.2,
-    weight_decay=5e-4, warmup=0.25, label_smoothing=0.1, augment="flip,crop,cutout8", tta="flip",
+    model="resnet9", model_kwargs={"width": 16}, epochs=60, batch_size=128, optimizer="sgd", learning_rate=0.2,
+    weight_decay=5e-3, warmup=0.2, label_smoothing=0.1, augment="flip,crop,cutout12", tta="flip",
     n_train=None, n_test=None,
 )
 
@@ -408,8 +410,7 @@ def _check_positive(name, value, allow_none=False):
 def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, augment=None,
           label_smoothing=None, tta=None, optimizer=None, learning_rate=None, weight_decay=None, warmup=None,
           model_kwargs=None, n_train=None, n_test=None, time_budget_s=None, seed=0, deterministic=True,
-          out_dir="runs/train",
-          plot=True, verbose=1, data_dir=None, printer=print):
+          out_dir="runs/train", plot=True, verbose=1, data_dir=None, printer=print):
     """Train a model on CIFAR-10 (or the synthetic set, or arrays) and evaluate it on the test set.
 
     Args:
@@ -606,7 +607,7 @@ def _parser():
     mode.add_argument("--fast", action="store_true",
                       help="small CNN, at most 2000 training images, 6 epochs: under a minute on a CPU "
                            "(default when COURSE_FAST=1)")
-    mode.add_argument("--full", action="store_true", help="the benchmark recipe (narrow ResNet-9, 40 epochs)")
+    mode.add_argument("--full", action="store_true", help="the benchmark recipe (narrow ResNet-9, 60 epochs)")
     p.add_argument("--model", help=f"model builder name (default: the recipe's)")
     p.add_argument("--data", default="auto", choices=_DATA,
                    help="auto: real CIFAR-10 if found (COURSE_DATA_DIR, Keras/TFDS caches), else synthetic")
