@@ -26,6 +26,13 @@ tf_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="backend-independen
 RNG = np.random.default_rng(1234)
 
 
+@pytest.fixture(autouse=True)
+def fresh_rng():
+    """Every test draws the same data whatever ran before it (or with -k)."""
+    global RNG
+    RNG = np.random.default_rng(1234)
+
+
 def config_round_trip(layer):
     config = layer.get_config()
     clone = type(layer).from_config(config)

@@ -13,6 +13,13 @@ pytestmark = pytest.mark.backend_agnostic
 RNG = np.random.default_rng(99)
 
 
+@pytest.fixture(autouse=True)
+def fresh_rng():
+    """Every test draws the same data whatever ran before it (or with -k)."""
+    global RNG
+    RNG = np.random.default_rng(99)
+
+
 def find_offsets(x, out, p):
     """For each image, every (dy, dx) whose zero-padded crop equals the output exactly."""
     padded = np.pad(x, [(0, 0), (p, p), (p, p), (0, 0)])
