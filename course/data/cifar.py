@@ -167,7 +167,8 @@ def _unpickle(path):
             obj = pickle.load(f, encoding="bytes")
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
             IndexError, KeyError, MemoryError, UnicodeDecodeError) as e:
-        kind = "truncated (the pickle ends early)" if isinstance(e, EOFError) else "not a valid CIFAR pickle"
+        truncated = isinstance(e, EOFError) or "truncated" in str(e)
+        kind = "truncated (the pickle ends early)" if truncated else "not a valid CIFAR pickle"
         raise CorruptDataError(
             f"{path}: file is {kind} ({type(e).__name__}: {e}; {size} bytes); re-copy or re-download it"
         ) from e
@@ -378,16 +379,20 @@ def _load_tfds(dataset, label_mode=None, download=True, data_dir=None):
     label_key = "coarse_label" if (dataset == "cifar100" and label_mode == "coarse") else "label"
     try:
         splits, info = tfds.load(
-            dataset, split=["train", "test"], batch_size=-1, with_info=True,
+            dataset, split=["train", "test"], with_info=True, shuffle_files=False,
             download=download, data_dir=None if data_dir is None else str(data_dir),
         )
     except Exception as e:
         raise DataNotFoundError(f"tfds.load({dataset!r}, download={download}) failed: {type(e).__name__}: {e}") from e
     out = []
-    for split in tfds.as_numpy(splits):
-        x = np.asarray(split["image"], np.uint8)
-        y = np.asarray(split[label_key]).reshape(-1).astype(np.int64)
-        out.append((x, y))
+    for split in splits:
+        xs, ys = [], []
+        for batch in tfds.as_numpy(split.batch(10000)):
+            xs.append(np.asarray(batch["image"], np.uint8))
+            ys.append(np.asarray(batch[label_key]).reshape(-1).astype(np.int64))
+        if not xs:
+            raise CorruptDataError(f"tfds {dataset!r}: a split is empty")
+        out.append((np.concatenate(xs), np.concatenate(ys)))
     official = (CIFAR10_CLASSES if dataset == "cifar10"
                 else CIFAR100_COARSE_CLASSES if label_mode == "coarse" else CIFAR100_FINE_CLASSES)
     try:

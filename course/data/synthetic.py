@@ -74,8 +74,19 @@ def _shape_masks(label, dx, dy, s, phase, period):
 
 
 def make_synthetic_images(labels, rng):
-    """Draw one image per label with ``rng`` (a ``numpy.random.Generator``): ``uint8 (n, 32, 32, 3)``."""
+    """Draw one image per label with ``rng`` (a ``numpy.random.Generator``): ``uint8 (n, 32, 32, 3)``.
+
+    >>> import numpy as np
+    >>> imgs = make_synthetic_images([0, 8, 9], np.random.default_rng(0))   # a disk and two stripe images
+    >>> imgs.shape, imgs.dtype
+    ((3, 32, 32, 3), dtype('uint8'))
+    >>> stripes = imgs[1].astype(int)
+    >>> bool(np.abs(np.diff(stripes, axis=0)).sum() > np.abs(np.diff(stripes, axis=1)).sum())  # rows differ
+    True
+    """
     labels = np.asarray(labels)
+    if labels.ndim != 1 or (labels.size and (labels.min() < 0 or labels.max() >= len(SYNTHETIC_CLASSES))):
+        raise ValueError(f"labels must be a vector of ints in [0, {len(SYNTHETIC_CLASSES)}); got {labels!r}")
     n = labels.shape[0]
     f32 = np.float32
     # Per-image parameters (drawn for every image, whatever its class, so the
