@@ -515,7 +515,10 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
     from course.data.pipeline import fit_normalization, make_dataset, tta_predict
 
     norm = fit_normalization(xtr, kind="channel")
-    train_ds = make_dataset(xtr, ytr, cfg["batch_size"], training=True, augment=aug, normalize=norm, seed=seed)
+    # repeat=True: one tf.data iterator for the whole run (no per-epoch pipeline restart or XLA recompilation)
+    train_ds = make_dataset(xtr, ytr, cfg["batch_size"], training=True, augment=aug, normalize=norm, seed=seed,
+                            repeat=True)
+    steps_per_epoch = int(np.ceil(len(xtr) / cfg["batch_size"]))
     test_ds = make_dataset(xte, yte, 512, training=False, normalize=norm, cache=True)
 
     # ---- model, optimizer, loss
@@ -523,7 +526,7 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
     in_shape = tuple(net.input_shape[1:])
     if in_shape != tuple(xtr.shape[1:]):
         raise ValueError(f"model expects inputs of shape {in_shape}, the data has images of shape {xtr.shape[1:]}")
-    steps = int(np.ceil(len(xtr) / cfg["batch_size"])) * cfg["epochs"]
+    steps = steps_per_epoch * cfg["epochs"]
     if time_budget_s is None:
         schedule = _one_cycle_class()(cfg["learning_rate"], steps, cfg["warmup"])
     else:
@@ -553,8 +556,8 @@ def train(model=None, data="auto", *, epochs=None, batch_size=None, fast=False, 
         say(f"time budget: {time_budget_s:g} s in all; the learning rate follows the clock "
             f"({time.perf_counter() - t_start:.1f} s used before training)")
     t_train = time.perf_counter()
-    hist = net.fit(train_ds, validation_data=test_ds, epochs=cfg["epochs"], verbose=2 if verbose == 2 else 0,
-                   callbacks=callbacks)
+    hist = net.fit(train_ds, validation_data=test_ds, epochs=cfg["epochs"], steps_per_epoch=steps_per_epoch,
+                   verbose=2 if verbose == 2 else 0, callbacks=callbacks)
     train_time = time.perf_counter() - t_train
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     history["elapsed_s"] = list(progress.elapsed)
