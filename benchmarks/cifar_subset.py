@@ -104,9 +104,10 @@ def main(argv=None):
     series = {}
     for name, r in runs.items():
         series[f"{name}: {r.config['model_name']} ({r.config['params'] / 1e3:.0f}k params)"] = tuple(zip(*_curve(r)))
-    png = plots.save(plots.line_plot(series, title=f"CIFAR-10 subset ({len(xtr)} images), {info.device}",
-                                     xlabel="wall time (s)", ylabel="test accuracy (per epoch)", ylim=(0, 1)),
-                     out / "accuracy_vs_time.png")
+    fig = plots.line_plot(series, title=f"CIFAR-10 subset ({len(xtr)} images), {info.device}",
+                          xlabel="seconds since training started", ylabel="test accuracy (after each epoch)",
+                          ylim=(0, 1))
+    png = plots.save(fig, out / "accuracy_vs_time.png")
     summary = {name: {"test_accuracy": r.test_accuracy, "test_accuracy_plain": r.test_accuracy_plain,
                       "wall_time_s": r.wall_time_s, "epochs": r.epochs, "config": r.config, "curve": _curve(r)}
                for name, r in runs.items()}

@@ -24,10 +24,29 @@ import numpy as np
 __all__ = ["plot_history", "line_plot", "image_grid", "filter_grid", "heatmap", "confusion_matrix", "save"]
 
 
-def _figure(figsize):
-    from matplotlib.figure import Figure
+_FIGURE_CLASS = None
 
-    return Figure(figsize=figsize, layout="constrained")
+
+def _figure(figsize):
+    """A Figure not registered with pyplot that draws itself in Jupyter (``_repr_png_``).
+
+    Without pyplot's inline backend loaded, Jupyter would show a bare Figure
+    as text; with it, a pyplot figure would be shown twice.
+    """
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        import io
+
+        from matplotlib.figure import Figure
+
+        class CourseFigure(Figure):
+            def _repr_png_(self):
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=90)
+                return buf.getvalue()
+
+        _FIGURE_CLASS = CourseFigure
+    return _FIGURE_CLASS(figsize=figsize, layout="constrained")
 
 
 def save(fig, path, dpi: int = 100) -> Path:

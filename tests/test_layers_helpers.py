@@ -81,12 +81,13 @@ def rel_error(a, b):
 # Under JAX, Keras' BatchNormalization computes in float32 even with float64
 # weights and inputs (keras.backend.result_type("float64", "float32") is
 # float32 there), so finite differences through BN need a larger step and a
-# looser tolerance on that backend.
+# looser, norm-wise tolerance on that backend (float32 round-off swamps the
+# element-wise relative error of near-zero gradient entries).
 BN_IS_FLOAT64 = BACKEND != "jax"
-BN_GRAD_OPTIONS = dict(eps=1e-6, tol=1e-5) if BN_IS_FLOAT64 else dict(eps=1e-3, tol=5e-3)
+BN_GRAD_OPTIONS = dict(eps=1e-6, tol=1e-5) if BN_IS_FLOAT64 else dict(eps=1e-3, tol=5e-3, normwise=True)
 
 
-def check_input_gradient(make_layer, x, training=None, tol=1e-6, seed=0, max_coords=24, eps=1e-6):
+def check_input_gradient(make_layer, x, training=None, tol=1e-6, seed=0, max_coords=24, eps=1e-6, normwise=False):
     """Compare d/dx sum(layer(x) * w) by autodiff and by finite differences, in float64.
 
     ``make_layer()`` returns the layer (with ``dtype="float64"``); it is
@@ -110,7 +111,10 @@ def check_input_gradient(make_layer, x, training=None, tol=1e-6, seed=0, max_coo
     assert analytic.dtype == np.float64, analytic.dtype
     if coords is not None:
         analytic, numeric = analytic.reshape(-1)[coords], numeric.reshape(-1)[coords]
-    err = rel_error(analytic, numeric)
+    if normwise:
+        err = float(np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric)))
+    else:
+        err = rel_error(analytic, numeric)
     assert err < tol, f"gradient check failed: relative error {err:.2e} >= {tol:.0e}"
     return err
 

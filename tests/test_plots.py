@@ -119,3 +119,9 @@ def test_plots_leave_no_pyplot_figures_open():
     plots.heatmap(np.eye(2))
     assert len(plt.get_fignums()) == before
     assert matplotlib.get_backend()  # importable headless
+
+
+def test_figures_draw_themselves_in_jupyter():
+    # Jupyter calls _repr_png_ on a cell's value; no pyplot inline backend is needed
+    png = plots.plot_history({"loss": [1.0, 0.5]})._repr_png_()
+    assert png.startswith(PNG_MAGIC) and len(png) > 1000
