@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/course train --fast
+	$(VENV)/bin/course build --fast
 
 test: $(STAMP)
 	$(PY) -m pytest
