@@ -382,3 +382,11 @@ def test_residual_block_trains_in_a_model():
     loss = model.train_on_batch(x, RNG.integers(0, 2, 8))
     assert np.isfinite(loss)
     assert all(not np.array_equal(b, to_np(w)) for b, w in zip(before, model.trainable_weights))
+
+
+def test_lrn_under_float16_does_not_overflow():
+    # 300 ** 2 overflows float16; the layer computes in float32 and returns float16.
+    x = np.full((1, 1, 1, 3), 300.0, dtype="float16")
+    out = to_np(LocalResponseNormalization(dtype="mixed_float16")(x))
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype("float64"), np_lrn(x, 2, 2.0, 1e-4, 0.75), rtol=2e-3)
