@@ -14,10 +14,11 @@ import pytest
 
 from course.layers import ConvBNReLU, LocalResponseNormalization, Maxout, ResidualBlock
 from test_layers_helpers import (
-    BACKEND, BN_GRAD_OPTIONS, check_input_gradient, np_batchnorm, np_conv2d, save_load_predict, to_np,
+    BACKEND, BN_GRAD_OPTIONS, KERAS_NUMPY_WARNING, check_input_gradient, np_batchnorm, np_conv2d,
+    save_load_predict, to_np,
 )
 
-pytestmark = pytest.mark.backend_agnostic
+pytestmark = [pytest.mark.backend_agnostic, pytest.mark.filterwarnings(KERAS_NUMPY_WARNING)]
 
 # Under JAX every new shape compiles each op, so cases that exercise Keras' own logic rather than
 # this package's backend-dependent code run on the TensorFlow backend only.
