@@ -14,10 +14,11 @@ import pytest
 
 from course.layers import ConvBNReLU, LocalResponseNormalization, Maxout, ResidualBlock
 from test_layers_helpers import (
-    BACKEND, BN_GRAD_OPTIONS, check_input_gradient, np_batchnorm, np_conv2d, save_load_predict, to_np,
+    BACKEND, BN_GRAD_OPTIONS, KERAS_NUMPY_WARNING, check_input_gradient, np_batchnorm, np_conv2d,
+    save_load_predict, to_np,
 )
 
-pytestmark = pytest.mark.backend_agnostic
+pytestmark = [pytest.mark.backend_agnostic, pytest.mark.filterwarnings(KERAS_NUMPY_WARNING)]
 
 # Under JAX every new shape compiles each op, so cases that exercise Keras' own logic rather than
 # this package's backend-dependent code run on the TensorFlow backend only.
@@ -382,3 +383,11 @@ def test_residual_block_trains_in_a_model():
     loss = model.train_on_batch(x, RNG.integers(0, 2, 8))
     assert np.isfinite(loss)
     assert all(not np.array_equal(b, to_np(w)) for b, w in zip(before, model.trainable_weights))
+
+
+def test_lrn_under_float16_does_not_overflow():
+    # 300 ** 2 overflows float16; the layer computes in float32 and returns float16.
+    x = np.full((1, 1, 1, 3), 300.0, dtype="float16")
+    out = to_np(LocalResponseNormalization(dtype="mixed_float16")(x))
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype("float64"), np_lrn(x, 2, 2.0, 1e-4, 0.75), rtol=2e-3)

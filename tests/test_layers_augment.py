@@ -6,9 +6,9 @@ import pytest
 
 from course.data.augment import fit_pca_color
 from course.layers import PCAColorJitter, RandomPadCrop
-from test_layers_helpers import save_load_predict, to_np
+from test_layers_helpers import KERAS_NUMPY_WARNING, save_load_predict, to_np
 
-pytestmark = pytest.mark.backend_agnostic
+pytestmark = [pytest.mark.backend_agnostic, pytest.mark.filterwarnings(KERAS_NUMPY_WARNING)]
 
 RNG = np.random.default_rng(99)
 

@@ -12,6 +12,9 @@ from keras import ops
 
 BACKEND = keras.backend.backend()
 
+# Keras converts its variables with np.array(x), which numpy 2 flags; not ours to fix.
+KERAS_NUMPY_WARNING = "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+
 
 def to_np(x):
     return np.asarray(ops.convert_to_numpy(x))

@@ -13,7 +13,7 @@ import pytest
 
 from course.layers import LocalResponseNormalization, RandomPadCrop
 from course.models import alexnet, resnet9, resnet_cifar, small_cnn, two_layer_net, vgg
-from test_layers_helpers import BACKEND, to_np
+from test_layers_helpers import BACKEND, KERAS_NUMPY_WARNING, to_np
 
 RNG = np.random.default_rng(7)
 
@@ -24,6 +24,7 @@ def fresh_rng():
     global RNG
     RNG = np.random.default_rng(7)
 agnostic = pytest.mark.backend_agnostic
+pytestmark = pytest.mark.filterwarnings(KERAS_NUMPY_WARNING)
 
 
 def conv_params(k, cin, cout, bias=True):

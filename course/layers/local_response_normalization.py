@@ -65,6 +65,10 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
+        out_dtype = inputs.dtype
+        if keras.backend.standardize_dtype(out_dtype) in ("float16", "bfloat16"):
+            # Squares of activations above ~256 overflow float16: compute in float32 (as Keras' BN does).
+            inputs = ops.cast(inputs, "float32")
         r = self.depth_radius
         squares = ops.square(inputs)
         channels = inputs.shape[-1]
@@ -79,7 +83,7 @@ class LocalResponseNormalization(keras.layers.Layer):
             for offset in range(1, 2 * r + 1):
                 sqr_sum = sqr_sum + padded[..., offset:offset + channels]
         denom = self.bias + self.alpha * sqr_sum
-        return inputs * ops.power(denom, -self.beta)
+        return ops.cast(inputs * ops.power(denom, -self.beta), out_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -37,6 +37,9 @@ class PCAColorJitter(keras.layers.Layer):
         seed: optional int for reproducible draws.
         **kwargs: standard layer arguments (``name``, ``dtype``, ...).
 
+    Works inside a model on every backend, and in a ``tf.data`` ``map``
+    (call it with ``training=True``) on the TensorFlow backend.
+
     Input shape: ``(batch, height, width, 3)`` or ``(height, width, 3)``.
     Output shape: the same.
 

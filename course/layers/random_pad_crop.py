@@ -31,6 +31,9 @@ class RandomPadCrop(keras.layers.Layer):
             reproducible.
         **kwargs: standard layer arguments (``name``, ``dtype``, ...).
 
+    Works inside a model on every backend, and in a ``tf.data`` ``map``
+    (call it with ``training=True``) on the TensorFlow backend.
+
     Input shape: ``(batch, height, width, channels)`` or a single image
     ``(height, width, channels)`` (channels last). Output shape: the same.
 
