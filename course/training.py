@@ -611,7 +611,7 @@ def _parser():
                       help="small CNN, at most 2000 training images, 6 epochs: under a minute on a CPU "
                            "(default when COURSE_FAST=1)")
     mode.add_argument("--full", action="store_true", help="the benchmark recipe (narrow ResNet-9, 60 epochs)")
-    p.add_argument("--model", help=f"model builder name (default: the recipe's)")
+    p.add_argument("--model", help="model builder name (default: the recipe's)")
     p.add_argument("--data", default="auto", choices=_DATA,
                    help="auto: real CIFAR-10 if found (COURSE_DATA_DIR, Keras/TFDS caches), else synthetic")
     p.add_argument("--data-dir", help="folder holding cifar-10-batches-py")

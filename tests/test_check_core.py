@@ -64,3 +64,15 @@ def test_expect_close_shape_and_nan():
     with pytest.raises(AssertionError, match="NaN or inf"):
         core.expect_close(np.array([np.nan]), np.array([1.0]), what="loss")
     core.expect_close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-12]), what="dW")
+
+
+def test_call_keeps_student_warnings_off_stderr(capfd):
+    import warnings
+
+    def noisy(x):
+        warnings.warn("student warning")
+        return np.exp(np.array([1000.0])) * x  # numpy overflow RuntimeWarning
+
+    out, _ = core.call(noisy, 1.0)
+    assert np.isinf(out).all()
+    assert capfd.readouterr().err == ""

@@ -1,7 +1,6 @@
 """00_warmup: the student package holds no answers, and the checks explain what went wrong."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -363,7 +363,6 @@ SHARED_STATE_CAUSE = ("the state is shared between tensors and calls: keep it on
 def _probe_hidden_state(fn, name):
     """Same inputs must give the same output, whatever was updated in between."""
     pa, pb = _Problem(606), _Problem(707)
-    args = ["w", "dw", "config"]
     outs = []
     for p in (pa, pb, pa):
         result, rec = _step(fn, name, p.w0.copy(), p.grad(p.w0), dict(CUSTOM[name]))

@@ -9,8 +9,8 @@ the common mistakes (``autograder/mutants/warmup.py`` lists them).
 
 import numpy as np
 
-from course.check.core import expect, expect_close, expect_shape
-from course.check.warmup import (AXIS1_CAUSE, AXIS_CAUSE, ZERO_CAUSE, _call_accuracy, _call, _diagnose,
+from course.check.core import call, expect, expect_close, expect_shape
+from course.check.warmup import (AXIS1_CAUSE, AXIS_CAUSE, ZERO_CAUSE, _call_accuracy, _diagnose,
                                   _expect_fraction, _unpack_pair)
 
 __all__ = ["check_channel_mean_std", "check_normalize", "check_one_hot", "check_accuracy"]
@@ -37,7 +37,7 @@ def check_channel_mean_std(channel_mean_std):
         rng.integers(0, 256, size=(1, 8, 8, 3)).astype(np.uint8),        # a single image
     ]
     for X in cases:
-        result, record = _call(channel_mean_std, X, name="channel_mean_std", arg_names=["X"])
+        result, record = call(channel_mean_std, X, name="channel_mean_std", arg_names=["X"])
         mean, std = _unpack_pair(result, record, "(mean, std)")
         want_mean, want_std = _ref_channel_mean_std(X)
         C = X.shape[-1]
@@ -89,7 +89,7 @@ def check_normalize(normalize):
     cases.append((X4, rng.normal(size=4), rng.uniform(0.5, 2.0, 4)))                    # 4 channels
     cases.append((np.full((1, 2, 2, 3), 7.0), np.array([2.0, 3.0, 5.0]), np.array([0.5, 2.0, 4.0])))
     for X, mean, std in cases:
-        got, record = _call(normalize, X, mean.copy(), std.copy(), name="normalize",
+        got, record = call(normalize, X, mean.copy(), std.copy(), name="normalize",
                             arg_names=["X", "mean", "std"])
         expect_shape(got, X.shape, what="images", call=record,
                      cause="mean and std have one value per channel and broadcast over the last axis "
@@ -117,7 +117,7 @@ def check_one_hot(one_hot):
         (np.array([2], dtype=np.uint8), 3),
     ]
     for y, num_classes in cases:
-        got, record = _call(one_hot, y, num_classes, name="one_hot", arg_names=["y", "num_classes"])
+        got, record = call(one_hot, y, num_classes, name="one_hot", arg_names=["y", "num_classes"])
         want = np.zeros((len(y), num_classes))
         want[np.arange(len(y)), y] = 1.0
         shape = np.shape(got)

@@ -76,31 +76,11 @@ def in_notebook():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-_FIGURE_CLASS = None
-
-
 def new_figure(figsize):
-    """A matplotlib Figure not registered with pyplot.
+    """A pyplot-free Figure that draws itself in Jupyter (see ``course.plots``)."""
+    from course.plots import _figure
 
-    Such a figure is never opened in a window and, returned as a notebook
-    cell's last value, is displayed exactly once (pyplot figures are shown a
-    second time by the inline backend). It carries its own ``_repr_png_``, so
-    Jupyter draws it even where pyplot's inline backend was never loaded.
-    """
-    global _FIGURE_CLASS
-    if _FIGURE_CLASS is None:
-        import io
-
-        from matplotlib.figure import Figure
-
-        class CourseFigure(Figure):
-            def _repr_png_(self):
-                buf = io.BytesIO()
-                self.savefig(buf, format="png", dpi=90)
-                return buf.getvalue()
-
-        _FIGURE_CLASS = CourseFigure
-    return _FIGURE_CLASS(figsize=figsize, layout="constrained")
+    return _figure(figsize)
 
 
 def check_positive_int(value, name, who):

@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import keras
-from keras import ops
 
 from course.callbacks._common import (
     check_positive_float,

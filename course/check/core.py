@@ -16,6 +16,7 @@ Numpy only: importing this never pulls TensorFlow in.
 
 import copy
 import time
+import warnings
 
 import numpy as np
 
@@ -128,7 +129,9 @@ def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutati
     Fails with a student-facing message when ``fn`` is not callable, is still
     the unimplemented stub, raises, or modifies an input it was given (unless
     that argument is listed in ``allow_mutation``, like an update rule's
-    ``config``).
+    ``config``). Warnings raised inside ``fn`` (numpy overflow in an unused
+    branch, say) are silenced: nbgrader gives a graded cell 0 points when it
+    writes to stderr, and the check judges the result, not the warnings.
     """
     name = name or getattr(fn, "__name__", "your function")
     record = Call(name, args, kwargs, arg_names)
@@ -140,7 +143,9 @@ def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutati
             if n not in allow_mutation and isinstance(v, (np.ndarray, list, dict)):
                 before[n] = _snapshot(v)
     try:
-        result = fn(*args, **kwargs)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = fn(*args, **kwargs)
     except NotImplementedError:
         raise CheckFailure(
             f"{record.signature()} is not implemented yet: it raised NotImplementedError.\n"

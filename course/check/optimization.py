@@ -154,7 +154,6 @@ def _unpack(result, rec):
 
 def _check_rule(fn, name):
     exp = EXPECTED[name]
-    args = ["w", "dw", "config"]
     # 1. defaults filled in on first use
     result, rec = _step(fn, name, W0.copy(), H * W0, None)
     next_w, config = _unpack(result, rec)

@@ -7,21 +7,12 @@ It returns ``None`` when everything matches. The graded tests use other
 inputs, so a function that special-cases these ones will not get the points.
 """
 
-import warnings
 
 import numpy as np
 
 from course.check.core import CheckFailure, call, expect, expect_close, expect_shape
 
 __all__ = ["check_channel_mean_std", "check_normalize", "check_one_hot", "check_accuracy"]
-
-
-def _call(fn, *args, **kwargs):
-    # The student's numpy warnings must not reach stderr: nbgrader would give
-    # the graded cell 0 points for a warning from an otherwise correct answer.
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return call(fn, *args, **kwargs)
 
 
 def _diagnose(got, mistakes, default):
@@ -66,7 +57,7 @@ def check_channel_mean_std(channel_mean_std):
     """``channel_mean_std(X)`` returns the per-channel mean and standard deviation of NHWC images."""
     X = _stats_images()
     for images, scale in ((X, 1.0), (X.astype(np.float64) / 255.0, 255.0)):
-        result, record = _call(channel_mean_std, images, name="channel_mean_std", arg_names=["X"])
+        result, record = call(channel_mean_std, images, name="channel_mean_std", arg_names=["X"])
         mean, std = _unpack_pair(result, record, "(mean, std)")
         for value, what in ((mean, "mean"), (std, "std")):
             cause = AXIS_CAUSE
@@ -115,7 +106,7 @@ def check_normalize(normalize):
         (np.array([[[[0, 128, 255]]]], dtype=np.uint8), np.array([[[[-0.5, 31.5, 504.0]]]]), []),
     ]
     for X, expected, mistakes in cases:
-        got, record = _call(normalize, X, _MEAN.copy(), _STD.copy(), **names)
+        got, record = call(normalize, X, _MEAN.copy(), _STD.copy(), **names)
         expect_shape(got, X.shape, what="images", call=record,
                      cause="mean and std have one value per channel and broadcast over the last axis "
                            "as they are; do not reshape them")
@@ -139,7 +130,7 @@ def check_one_hot(one_hot):
         (np.array([9, 0]), 10, np.eye(10)[[9, 0]]),
     ]
     for labels, num_classes, want in cases:
-        got, record = _call(one_hot, labels, num_classes, name="one_hot", arg_names=["y", "num_classes"])
+        got, record = call(one_hot, labels, num_classes, name="one_hot", arg_names=["y", "num_classes"])
         shape = np.shape(got)
         cause = "one row per label and one column per class: shape (N, num_classes)"
         if len(shape) == 2 and shape[0] == len(labels) and shape[1] != num_classes:
@@ -170,7 +161,7 @@ def _expect_fraction(value, record):
 
 def _call_accuracy(accuracy, scores, y):
     try:
-        return _call(accuracy, scores, y, name="accuracy", arg_names=["scores", "y"])
+        return call(accuracy, scores, y, name="accuracy", arg_names=["scores", "y"])
     except CheckFailure as e:
         if "broadcast" in str(e):
             raise CheckFailure(f"{e}\n  likely cause: {AXIS1_CAUSE}") from None

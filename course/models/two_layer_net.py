@@ -2,7 +2,7 @@
 
 import keras
 
-from course.models._common import apply_augment, check_input_shape, check_num_classes, check_positive_int, check_rate
+from course.models._common import apply_augment, check_num_classes, check_positive_int, check_rate
 
 
 def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, activation="relu", dropout=0.0,
