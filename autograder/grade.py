@@ -320,9 +320,16 @@ def grade_submission(course, shard, sub, limits):
 
 def merge_into_gradebook(course, results):
     """Write every result into the main gradebook (serially), keeping manual grades already given."""
+    import warnings
+
     from nbgrader.api import MissingEntry
 
-    with course.gradebook() as gb:
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:  # pragma: no cover
+        SAWarning = Warning
+    with warnings.catch_warnings(), course.gradebook() as gb:
+        warnings.simplefilter("ignore", SAWarning)
         for r in sorted(results, key=lambda r: (r.student, r.assignment)):
             gb.update_or_create_student(r.student)
             kept = {}

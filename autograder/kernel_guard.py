@@ -71,11 +71,16 @@ def set_memory_limit(megabytes):
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+# Names the kernel itself rebinds (ipykernel swaps ``input`` per request; IPython's output history).
+VOLATILE = {"input", "raw_input", "getpass", "_", "__", "___", "display", "get_ipython", "exit", "quit",
+            "__IPYTHON__", "help"}
+
+
 def _snapshot_modules():
     mods = {name: mod for name, mod in list(sys.modules.items())
             if mod is not None and (name == "numpy" or name.startswith("numpy."))}
     mods["builtins"] = builtins
-    return {name: (mod, dict(vars(mod))) for name, mod in mods.items()}
+    return {name: (mod, {k: v for k, v in vars(mod).items() if k not in VOLATILE}) for name, mod in mods.items()}
 
 
 def _restore(snapshot):
