@@ -13,9 +13,9 @@ What "the points it deserves" means here:
   ``sys.exit`` or a refused read of the grader's files scores 0, the other cells keep theirs;
 * a notebook whose kernel dies (``os._exit``) or that overruns its total time budget cannot be
   run to the end and scores 0 as a whole, with a notebook-level message;
-* locked test cells that were edited or reordered are restored (content and position of the
-  solution they test are the student's), deleted ones are restored by nbgrader too: the
-  student cannot remove a test to avoid it.
+* locked test cells that were edited, moved or deleted are put back (nbgrader restores the
+  content of locked cells; ``course grade`` puts deleted or moved test cells back after the
+  function they test): tampering neither costs nor earns points, the functions are graded.
 """
 
 import copy
@@ -92,9 +92,12 @@ def _wrong_two(sol, rel):
     return nb
 
 
-def _raises(sol, rel):
+def _broken(sol, rel):
     nb = copy.deepcopy(sol)
     set_solution(nb, "channel_mean_std", "def channel_mean_std(X):\n    raise ValueError('student bug: bad shape')\n")
+    src = _src(nb["cells"][_index(nb, "one_hot_solution")])
+    set_solution(nb, "one_hot", src.replace("def one_hot(", "def onehot(", 1))
+    set_solution(nb, "normalize", "def normalize(X, stats):\n    mean, std = stats\n    return (X - mean) / std\n")
     return nb
 
 
@@ -104,20 +107,17 @@ def _loops(sol, rel):
     return nb
 
 
-def _prints(sol, rel):
+def _noisy(sol, rel):
     nb = copy.deepcopy(sol)
     insert_after(nb, "channel_mean_std_solution",
                  "for i in range(60000):\n    print('x' * 99)\nprint('y' * 2_000_000)\n")
-    return nb
-
-
-def _stderr(sol, rel):
-    nb = copy.deepcopy(sol)
     src = _src(nb["cells"][_index(nb, "one_hot_solution")])
     set_solution(nb, "one_hot", "import sys, warnings\n" + src.replace(
         "def one_hot(y, num_classes):\n",
         "def one_hot(y, num_classes):\n    warnings.warn('one_hot: student warning')\n"
         "    print('student stderr line', file=sys.stderr)\n", 1))
+    insert_after(nb, "one_hot_solution", "import sys, warnings\nwarnings.warn('top-level warning')\n"
+                                         "sys.stderr.write('e' * 100000 + '\\n')\n")
     return nb
 
 
@@ -130,14 +130,6 @@ def _tamper_tests(sol, rel):
     cell = nb["cells"].pop(_index(nb, "test_channel_mean_std"))
     nb["cells"].insert(1, cell)       # reordered: moved to the top, before the function is defined
     del nb["cells"][_index(nb, "test_accuracy")]
-    return nb
-
-
-def _renamed(sol, rel):
-    nb = copy.deepcopy(sol)
-    src = _src(nb["cells"][_index(nb, "one_hot_solution")])
-    set_solution(nb, "one_hot", src.replace("def one_hot(", "def onehot(", 1))
-    set_solution(nb, "normalize", "def normalize(X, stats):\n    mean, std = stats\n    return (X - mean) / std\n")
     return nb
 
 
@@ -174,6 +166,13 @@ def _sys_exit(sol, rel):
 def _os_exit(sol, rel):
     nb = copy.deepcopy(sol)
     insert_after(nb, "one_hot_solution", "import os\nos._exit(3)\n")
+    return nb
+
+
+def _slow(sol, rel):
+    nb = copy.deepcopy(sol)
+    for _ in range(SLOW_CELLS):
+        insert_after(nb, "accuracy_solution", f"import time\ntime.sleep({SLOW_SECONDS})\n")
     return nb
 
 
@@ -232,6 +231,12 @@ def _pts(**lost):
 
 ZERO = {t: 0.0 for t in TESTS}
 
+#: The hostile suite's limits (tests/test_hostile.py): per cell, per notebook, memory.
+SUITE_CELL_TIMEOUT = 15
+SUITE_NOTEBOOK_TIMEOUT = 120
+SUITE_MEMORY_MB = 2000
+SLOW_CELLS, SLOW_SECONDS = 11, 13          # 143 s of sleeping cells, each under the cell limit
+
 CASES = [
     Case("right", "the instructor's solution", _right, _pts(), hostile=False),
     Case("blank", "the untouched release", _blank, ZERO, {"test_one_hot": "not implemented yet"}, hostile=False),
@@ -239,15 +244,14 @@ CASES = [
          {"test_accuracy": "not implemented yet"}, hostile=False),
     Case("wrong", "two wrong functions (operator precedence, all-zero one-hot)", _wrong_two,
          _pts(normalize=1, one_hot=1), {"test_normalize": "precedence"}, hostile=False),
-    Case("raises", "channel_mean_std raises ValueError", _raises, _pts(channel_mean_std=1),
-         {"test_channel_mean_std": "student bug"}),
+    Case("broken", "channel_mean_std raises ValueError; one_hot renamed onehot; normalize(X, stats) signature",
+         _broken, _pts(channel_mean_std=1, one_hot=1, normalize=1),
+         {"test_channel_mean_std": "student bug", "test_one_hot": "name 'one_hot' is not defined",
+          "test_normalize": "TypeError"}),
     Case("loops", "normalize loops forever", _loops, _pts(normalize=1), {"test_normalize": "Time limit"}),
-    Case("prints", "prints ~6 MB (60000 lines and a 2 MB line)", _prints, _pts()),
-    Case("stderr", "one_hot writes a warning and a line to stderr", _stderr, _pts()),
+    Case("noisy", "prints ~8 MB (60000 lines, a 2 MB line); warnings and 100 kB on stderr", _noisy, _pts()),
     Case("tamper", "edits two locked test cells, moves one to the top, deletes one; one_hot wrong", _tamper_tests,
-         _pts(one_hot=1), {"test_one_hot": "one-hot"}),
-    Case("renamed", "renames one_hot to onehot; normalize(X, stats) signature", _renamed,
-         _pts(one_hot=1, normalize=1), {"test_one_hot": "one_hot", "test_normalize": "normalize"}),
+         _pts(one_hot=1), {"test_one_hot": "one-hot"}, note=""),
     Case("monkeypatch", "patches numpy and course.check helpers before the tests, and numpy while checked; "
          "channel_mean_std and accuracy wrong", _monkeypatch, _pts(channel_mean_std=1, accuracy=1),
          {"test_channel_mean_std": "channel_mean_std", "test_accuracy": "changed numpy"}),
@@ -260,7 +264,10 @@ CASES = [
     Case("readhidden", "reads hidden checks, source notebook and .git; imports the checks; runs cat",
          _reads_hidden, _pts(channel_mean_std=1, normalize=1),
          {"test_channel_mean_std": "not allowed while grading", "test_normalize": "hidden"}),
+    Case("slow", f"{SLOW_CELLS} cells of {SLOW_SECONDS} s: each under the cell limit, the notebook over budget",
+         _slow, ZERO, {"test_accuracy": "Time budget"}, status="time budget", note="Time budget"),
 ]
+CASE = {c.name: c for c in CASES}
 
 
 def notebooks(course):
@@ -284,3 +291,28 @@ def write_class(course, submitted_dir, cases, copies=1):
             out.write_text(json.dumps(case.build(copy.deepcopy(sol), copy.deepcopy(rel)), indent=1) + "\n")
             students[student] = case
     return students
+
+
+def course_with_release(root, build_dir, cache=None):
+    """A :class:`CourseDir` at ``build_dir`` with 00_warmup released.
+
+    ``cache``: a build folder to release into once and copy from afterwards (the release,
+    ``nbgrader generate_assignment``, takes half a minute on a loaded machine).
+    """
+    import shutil
+
+    from autograder.course_dir import CourseDir
+
+    if cache is not None:
+        cache = Path(cache)
+        if not (cache / "gradebook.db").is_file():
+            CourseDir(root=root, build_dir=cache).release(ASSIGNMENT)
+        if Path(build_dir).exists():
+            shutil.rmtree(build_dir)
+        shutil.copytree(cache, build_dir, ignore=shutil.ignore_patterns("nbgrader_config.py", "logs"))
+    course = CourseDir(root=root, build_dir=build_dir)
+    if cache is None:
+        course.release(ASSIGNMENT)
+    course.prepare()
+    (course.build_dir / "grading").mkdir(exist_ok=True)
+    return course

@@ -111,6 +111,12 @@ def cell_results(notebook_path, scores=None, cell_timeout=None, memory_mb=None):
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " [...]"
         results.append(CellResult(gid, float(points), float(max_points), autograded, message))
+    if scores:   # a graded cell the notebook lacks (deleted) still counts, with 0 points
+        seen = {r.grade_id for r in results}
+        for gid in sorted(set(scores) - seen):
+            points, max_points, autograded = scores[gid]
+            results.append(CellResult(gid, float(points), float(max_points), autograded,
+                                      "This graded cell is missing from the notebook." if autograded else "Graded by hand."))
     return results, list(dict.fromkeys(notes))
 
 

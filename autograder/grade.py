@@ -179,7 +179,10 @@ def prepare_shard(course, shard, assignments):
         "c = get_config()\n"
         f"load_subconfig({str(course.root / 'autograder' / 'nbgrader_config.py')!r})\n"
         f"c.CourseDirectory.root = {str(shard)!r}\n"
-        f"c.Execute.kernel_name = {KERNEL_NAME!r}\n")
+        f"c.Execute.kernel_name = {KERNEL_NAME!r}\n"
+        "# Unix sockets, not TCP ports: kernels started at the same moment by two workers cannot\n"
+        "# pick the same port (a kernel that loses the race dies, or a client reaches the wrong kernel).\n"
+        "c.KernelManager.transport = 'ipc'\n")
     spec = shard / "jupyter" / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
@@ -250,6 +253,45 @@ def _released_cells(course, a):
     return out
 
 
+def restore_test_cells(submitted, released):
+    """Put every graded test cell of ``released`` back in ``submitted`` (both nbformat dicts).
+
+    nbgrader overwrites the *source* of locked cells it finds, but not a cell that was deleted,
+    and not one moved away from the function it tests. Here each test cell of the release
+    (matched by its nbgrader ``grade_id``) is removed wherever it is and inserted right after
+    the cell that precedes it in the release (by ``grade_id``: the solution cell of the function
+    it tests), or at the end. Returns ``(notebook, notes)``; notes say what was put back.
+    """
+    import copy
+
+    def gid(cell):
+        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+    def is_test(cell):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
+
+    tests = [(i, c) for i, c in enumerate(released["cells"]) if is_test(c)]
+    nb = copy.deepcopy(submitted)
+    before = [gid(c) for c in nb["cells"] if gid(c)]
+    test_ids = {gid(c) for _, c in tests}
+    nb["cells"] = [c for c in nb["cells"] if gid(c) not in test_ids]
+    notes = []
+    for i, cell in tests:
+        anchor = next((gid(c) for c in reversed(released["cells"][:i]) if gid(c) and not is_test(c)), None)
+        pos = next((k + 1 for k, c in enumerate(nb["cells"]) if anchor and gid(c) == anchor), len(nb["cells"]))
+        while pos < len(nb["cells"]) and gid(nb["cells"][pos]) in test_ids:
+            pos += 1
+        nb["cells"].insert(pos, copy.deepcopy(cell))
+        if gid(cell) not in before:
+            notes.append(f"[grader] the locked test cell {gid(cell)} was missing: put back")
+    after = [gid(c) for c in nb["cells"] if gid(c)]
+    moved = [g for g in test_ids if g in before and before.index(g) != after.index(g)
+             and [x for x in before if x != g] == [x for x in after if x != g]]
+    notes += [f"[grader] the locked test cell {g} was moved: put back in place" for g in sorted(moved)]
+    return nb, notes
+
+
 def grade_submission(course, shard, sub, limits):
     """Autograde one submission in ``shard`` (a fresh process tree); return a :class:`StudentResult`."""
     a, student = sub.assignment, sub.student
@@ -259,6 +301,14 @@ def grade_submission(course, shard, sub, limits):
         if (shard / step / student).exists():
             shutil.rmtree(shard / step / student)
     shutil.copytree(sub.folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    restored_notes = []
+    released = course.path("release", a) / a.notebook.name
+    try:
+        submitted_nb = json.loads((dest / a.notebook.name).read_text(encoding="utf-8"))
+        fixed, restored_notes = restore_test_cells(submitted_nb, json.loads(released.read_text(encoding="utf-8")))
+        (dest / a.notebook.name).write_text(json.dumps(fixed, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass   # not a readable notebook: nbgrader reports it
     steps = [{"step": "autograde", "assignment": a.id, "student": student, "timeout": limits.cell_timeout}]
     cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(shard)]
     start = time.perf_counter()
@@ -284,7 +334,8 @@ def grade_submission(course, shard, sub, limits):
         for nb_name in sorted(scores):
             path = autograded / f"{nb_name}.ipynb"
             cells, notes = cell_results(path, scores[nb_name], limits.cell_timeout, limits.memory_mb)
-            fb = NotebookFeedback(a.id, student, nb_name, "graded", cells=cells, grader_notes=notes)
+            fb = NotebookFeedback(a.id, student, nb_name, "graded", cells=cells,
+                                  grader_notes=(restored_notes if nb_name == a.name else []) + notes)
             result.notebooks.append(fb)
             result.flags += suspicious_code(path)
         return result

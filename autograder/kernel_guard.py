@@ -157,6 +157,10 @@ class Guard:
         for name in [m for m in sys.modules if m.startswith(GUARDED_MODULE_PREFIXES)]:
             if name not in ("autograder", "autograder.kernel_guard"):
                 del sys.modules[name]
+        # nbgrader scores a graded cell 0 when it writes to stderr: a warning printed by a correct
+        # function must not cost its points, so stderr goes to stdout while a graded cell runs.
+        self.stderr = sys.stderr
+        sys.stderr = sys.stdout
         restored = _restore(self.snapshot)
         if restored:
             shown = ", ".join(restored[:5]) + (f" and {len(restored) - 5} more" if len(restored) > 5 else "")
@@ -166,6 +170,7 @@ class Guard:
         if not self.active:
             return
         self.active = False
+        sys.stderr = getattr(self, "stderr", None) or sys.__stderr__
         changed = _changed(self.snapshot)
         _restore(self.snapshot)
         for name in [m for m in sys.modules if m.startswith("autograder.")]:
