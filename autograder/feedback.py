@@ -64,10 +64,11 @@ def explain_error(output, cell_timeout=None, memory_mb=None):
         limit = f" of {cell_timeout:g} s" if cell_timeout else ""
         return (f"Time limit: the cell ran longer than the per-cell limit{limit} and was stopped "
                 f"(an endless loop, or code far too slow).")
-    if ename == "MemoryError":
+    if ename == "MemoryError" or "raised MemoryError" in evalue:
         limit = f" of {memory_mb} MB" if memory_mb else ""
-        return (f"Memory limit: the cell tried to use more than the memory limit{limit} and was stopped "
+        text = (f"Memory limit: the code tried to use more than the memory limit{limit} and was stopped "
                 f"(MemoryError).")
+        return text + ("\n" + evalue.strip() if ename != "MemoryError" else "")
     if ename == "SystemExit":
         return "The code called sys.exit() (or exit()); a notebook must not stop the kernel."
     if ename in ("AssertionError", "CheckFailure"):

@@ -182,7 +182,8 @@ def prepare_shard(course, shard, assignments):
         f"c.Execute.kernel_name = {KERNEL_NAME!r}\n"
         "# Unix sockets, not TCP ports: kernels started at the same moment by two workers cannot\n"
         "# pick the same port (a kernel that loses the race dies, or a client reaches the wrong kernel).\n"
-        "c.KernelManager.transport = 'ipc'\n")
+        "c.KernelManager.transport = 'ipc'\n"
+        f"c.KernelManager.ip = {str(_socket_dir(shard) / 'k')!r}\n")
     spec = shard / "jupyter" / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
@@ -190,6 +191,16 @@ def prepare_shard(course, shard, assignments):
         "display_name": "Python 3 (course grading)", "language": "python"}, indent=1))
     (shard / "trusted.txt").write_text("\n".join(h for a in assignments for h in trusted_hashes(course, a)) + "\n")
     return shard
+
+
+def _socket_dir(shard):
+    """A short folder for the kernels' Unix sockets (a socket path must stay under ~100 bytes)."""
+    import hashlib
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"cg-{hashlib.sha1(str(shard).encode()).hexdigest()[:10]}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def worker_env(course, shard, limits):
@@ -286,10 +297,31 @@ def restore_test_cells(submitted, released):
         if gid(cell) not in before:
             notes.append(f"[grader] the locked test cell {gid(cell)} was missing: put back")
     after = [gid(c) for c in nb["cells"] if gid(c)]
-    moved = [g for g in test_ids if g in before and before.index(g) != after.index(g)
-             and [x for x in before if x != g] == [x for x in after if x != g]]
+    def previous(order, g):
+        i = order.index(g)
+        return order[i - 1] if i else None
+
+    moved = [g for g in test_ids if g in before and previous(before, g) != previous(after, g)]
     notes += [f"[grader] the locked test cell {g} was moved: put back in place" for g in sorted(moved)]
     return nb, notes
+
+
+KERNEL_START_FAILURES = ("Kernel didn't respond in", "Kernel died before replying to kernel_info")
+KERNEL_START_RETRIES = 2
+
+
+def _autograde_process(course, shard, steps, limits):
+    """Run nbgrader autograde in a fresh process group; ``(output, timed_out)``."""
+    cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(shard)]
+    proc = subprocess.Popen(cmd, cwd=shard, env=worker_env(course, shard, limits), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(json.dumps(steps), timeout=limits.notebook_timeout)
+        return out, False
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc.pid)
+        out, _ = proc.communicate()
+        return out, True
 
 
 def grade_submission(course, shard, sub, limits):
@@ -310,17 +342,11 @@ def grade_submission(course, shard, sub, limits):
     except (ValueError, KeyError, TypeError, AttributeError):
         pass   # not a readable notebook: nbgrader reports it
     steps = [{"step": "autograde", "assignment": a.id, "student": student, "timeout": limits.cell_timeout}]
-    cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(shard)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=shard, env=worker_env(course, shard, limits), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    timed_out = False
-    try:
-        out, _ = proc.communicate(json.dumps(steps), timeout=limits.notebook_timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_tree(proc.pid)
-        out, _ = proc.communicate()
+    for attempt in range(1 + KERNEL_START_RETRIES):
+        out, timed_out = _autograde_process(course, shard, steps, limits)
+        if timed_out or not any(m in (out or "") for m in KERNEL_START_FAILURES):
+            break   # a kernel that did not start is the machine's problem, not the student's: retry
     seconds = time.perf_counter() - start
     results = [json.loads(ln[len(PREFIX):]) for ln in (out or "").splitlines() if ln.startswith(PREFIX)]
     log = "\n".join((r.get("log") or "") + (r.get("error") or "") for r in results) or (out or "")

@@ -84,6 +84,8 @@ def test_the_guard_restored_numpy_and_flagged_grader_access(graded):
     assert "numpy.allclose" in notes and "restored" in notes
     assert "autograder" in _result(report, "readhidden").flags
     assert not _result(report, "right").flags
+    tamper = " ".join(_result(report, "tamper").notebooks[0].grader_notes)
+    assert "test_accuracy was missing" in tamper and "test_channel_mean_std was moved" in tamper
     out = json.loads((course.build_dir / "autograded" / "readhidden" / classroom.ASSIGNMENT / "warmup.ipynb").read_text())
     text = json.dumps(out)
     assert "def check_channel_mean_std" not in text and "def _ref_" not in text   # nothing leaked into outputs
