@@ -234,10 +234,11 @@ def _kill_tree(pid):
 
 def _shard_scores(shard_course, a, student):
     """``{notebook: {grade_id: (points, max, autograded)}}`` from a shard's gradebook, or None."""
-    from nbgrader.api import MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry
 
     out = {}
-    with shard_course.gradebook() as gb:
+    # Not shard_course.gradebook(): CourseDir.prepare() would rewrite the shard's nbgrader_config.py.
+    with Gradebook(f"sqlite:///{shard_course.build_dir / 'gradebook.db'}", config.COURSE_ID) as gb:
         try:
             sub = gb.find_submission(a.id, student)
         except MissingEntry:
@@ -268,10 +269,11 @@ def restore_test_cells(submitted, released):
     """Put every graded test cell of ``released`` back in ``submitted`` (both nbformat dicts).
 
     nbgrader overwrites the *source* of locked cells it finds, but not a cell that was deleted,
-    and not one moved away from the function it tests. Here each test cell of the release
-    (matched by its nbgrader ``grade_id``) is removed wherever it is and inserted right after
-    the cell that precedes it in the release (by ``grade_id``: the solution cell of the function
-    it tests), or at the end. Returns ``(notebook, notes)``; notes say what was put back.
+    and not one moved away from the function it tests. A test cell is in place when the nearest
+    nbgrader cell above it is the one above it in the release (the solution cell of the function
+    it tests); copies elsewhere are removed, and a missing or moved test cell is inserted after
+    that cell and the student's cells that follow it (before the next nbgrader cell), where the
+    release has it. Cells in place are left alone. Returns ``(notebook, notes)``.
     """
     import copy
 
@@ -282,27 +284,24 @@ def restore_test_cells(submitted, released):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
 
-    tests = [(i, c) for i, c in enumerate(released["cells"]) if is_test(c)]
-    nb = copy.deepcopy(submitted)
-    before = [gid(c) for c in nb["cells"] if gid(c)]
-    test_ids = {gid(c) for _, c in tests}
-    nb["cells"] = [c for c in nb["cells"] if gid(c) not in test_ids]
-    notes = []
-    for i, cell in tests:
-        anchor = next((gid(c) for c in reversed(released["cells"][:i]) if gid(c) and not is_test(c)), None)
-        pos = next((k + 1 for k, c in enumerate(nb["cells"]) if anchor and gid(c) == anchor), len(nb["cells"]))
-        while pos < len(nb["cells"]) and gid(nb["cells"][pos]) in test_ids:
-            pos += 1
-        nb["cells"].insert(pos, copy.deepcopy(cell))
-        if gid(cell) not in before:
-            notes.append(f"[grader] the locked test cell {gid(cell)} was missing: put back")
-    after = [gid(c) for c in nb["cells"] if gid(c)]
-    def previous(order, g):
-        i = order.index(g)
-        return order[i - 1] if i else None
+    def anchor_of(cells, i):
+        return next((gid(c) for c in reversed(cells[:i]) if gid(c)), None)
 
-    moved = [g for g in test_ids if g in before and previous(before, g) != previous(after, g)]
-    notes += [f"[grader] the locked test cell {g} was moved: put back in place" for g in sorted(moved)]
+    nb = copy.deepcopy(submitted)
+    notes = []
+    for i, test in [(i, c) for i, c in enumerate(released["cells"]) if is_test(c)]:
+        g, anchor = gid(test), anchor_of(released["cells"], i)
+        present = [k for k, c in enumerate(nb["cells"]) if gid(c) == g]
+        keep = next((k for k in present if anchor_of(nb["cells"], k) == anchor), None)
+        nb["cells"] = [c for k, c in enumerate(nb["cells"]) if gid(c) != g or k == keep]
+        if keep is not None:
+            continue
+        start = next((k + 1 for k, c in enumerate(nb["cells"]) if anchor is not None and gid(c) == anchor), None)
+        if start is None:
+            start = 0 if anchor is None else len(nb["cells"])
+        pos = next((k for k in range(start, len(nb["cells"])) if gid(nb["cells"][k])), len(nb["cells"]))
+        nb["cells"].insert(pos, copy.deepcopy(test))
+        notes.append(f"[grader] the locked test cell {g} was {'moved' if present else 'missing'}: put back in place")
     return nb, notes
 
 

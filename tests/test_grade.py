@@ -112,10 +112,13 @@ def test_deleted_and_moved_test_cells_are_put_back_after_their_function():
                      _cell(source="mine"), _cell("g_solution", "def g(): 2")]}
     fixed, notes = restore_test_cells(sub, release)
     ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in fixed["cells"]]
-    assert ids == [None, "f_solution", "test_f", None, "g_solution", "test_g"]
-    assert fixed["cells"][2]["source"] == "T(f)" and fixed["cells"][5]["source"] == "T(g)"
-    assert fixed["cells"][3]["source"] == "mine"
-    assert any("test_f was missing" in n for n in notes)
+    assert ids == [None, "f_solution", None, "test_f", "g_solution", "test_g"]
+    assert fixed["cells"][3]["source"] == "T(f)" and fixed["cells"][5]["source"] == "T(g)"
+    assert fixed["cells"][2]["source"] == "mine"          # the student's own cell stays before the test
+    assert notes == ["[grader] the locked test cell test_f was missing: put back in place",
+                     "[grader] the locked test cell test_g was moved: put back in place"]
+    again, notes = restore_test_cells(fixed, release)      # a notebook in order is left alone
+    assert again == fixed and notes == []
 
 
 # -- a real class, graded twice ----------------------------------------------------------------
