@@ -47,6 +47,7 @@ class BuildResult:
     run_seconds: float = None
     grade_seconds: float = None
     problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -222,7 +223,7 @@ def build_assignment(course, assignment, fast=True, log=print, keep_students=Fal
             course.remove_student(student)
         log(f"[{a.id}] generating the release (nbgrader generate_assignment) ...")
         release_dir = course.release(a)
-        result.problems += check_release_files(a.notebook, release_dir / a.notebook.name)
+        result.problems += check_release_files(a.notebook, release_dir / a.notebook.name, result.warnings)
         log(f"[{a.id}] grading the solution and the blank release (nbgrader autograde, feedback) ...")
         grade_build_students(course, a, result)
     except (CourseError, NbgraderError) as e:
@@ -270,6 +271,10 @@ def report(results, course):
     if manual:
         lines.append("\nwritten answers, graded by hand (not in the solution score):")
         lines += [f"  {aid}: {gid} ({pts:g} points)" for aid, gid, pts in manual]
+    warnings = [w for r in results for w in r.warnings]
+    if warnings:
+        lines.append(f"\n{len(warnings)} warning(s) (not failures):")
+        lines += [f"  - {w}" for w in warnings]
     problems = [p for r in results for p in r.problems]
     if problems:
         lines.append(f"\n{len(problems)} problem(s):")

@@ -16,7 +16,7 @@ punctuation, a bare keyword) are skipped, and so are lines the source also
 shows in a public part when they are short (a ``return loss, dW`` the stub
 keeps elsewhere) or hidden-test lines (the visible check cell makes the same
 ``check_f(f)`` call); a substantial solution line repeated in a public cell is
-reported, since the student sees it.
+a warning (not a failure), since the student sees it.
 
 Numpy-free and nbgrader-free: only JSON.
 """
@@ -52,8 +52,12 @@ class Leak:
     secret: Secret
 
     def __str__(self):
-        where = f"cell {self.secret.cell}" + (f" ({self.secret.grade_id})" if self.secret.grade_id else "")
-        return f"{self.notebook}: {self.secret.kind} line of source {where} appears in the release: {self.secret.line!r}"
+        return f"{self.notebook}: {self.secret.kind} line of source {_where(self.secret)} appears in the release: " \
+               f"{self.secret.line!r}"
+
+
+def _where(secret):
+    return f"cell {secret.cell}" + (f" ({secret.grade_id})" if secret.grade_id else "")
 
 
 def _source(cell):
@@ -103,8 +107,14 @@ def split_cell(cell):
     return public, secret
 
 
-def secrets(source_nb):
-    """Every non-trivial secret line of ``source_nb`` (a notebook dict) not also public."""
+def secrets(source_nb, shown=False):
+    """The non-trivial secret lines of ``source_nb`` (a notebook dict).
+
+    By default only those the source shows nowhere else: their presence in a release is a leak.
+    With ``shown=True``, instead, the substantial solution / written-answer lines that the source
+    *also* shows in a public cell (provided code that repeats part of a solution): students see
+    them, so the build warns.
+    """
     found, public_text = [], []
     for i, cell in enumerate(source_nb.get("cells", [])):
         public, secret = split_cell(cell)
@@ -112,13 +122,15 @@ def secrets(source_nb):
         grade_id = _nbgrader(cell).get("grade_id", "")
         found.extend(Secret(i, grade_id, kind, ln.strip()) for kind, ln in secret)
     public_blob = "\n".join(public_text)
-    return [s for s in found if not is_trivial(s.line)
-            and (s.line not in public_blob or (s.kind != "hidden test" and _alnum(s.line) >= SUBSTANTIAL))]
+    found = [s for s in found if not is_trivial(s.line)]
+    if not shown:
+        return [s for s in found if s.line not in public_blob]
+    return [s for s in found if s.line in public_blob and s.kind != "hidden test" and _alnum(s.line) >= SUBSTANTIAL]
 
 
 #: A solution line this long (letters and digits) that the source also shows in a public cell is
-#: still a leak: the student sees the answer. Shorter ones (``return loss, dW``) are common code.
-#: Hidden-test lines that are also public (the visible ``check_f(f)`` call) are never leaks.
+#: worth a warning: the student sees that part of the answer. Shorter ones (``return loss, dW``)
+#: are common code. Hidden-test lines that are also public (the visible ``check_f(f)`` call) never are.
 SUBSTANTIAL = 20
 
 
@@ -168,14 +180,30 @@ def check_release(source_nb, release_nb, name):
     return problems
 
 
-def check_release_files(source_path, release_path):
-    """:func:`check_release` on two .ipynb files; a missing release is a problem too."""
+def shown_solution_lines(source_nb, release_nb, name):
+    """Warnings (strings): substantial solution lines the source also shows in a public cell.
+
+    Not leaks nbgrader failed to strip (the instructor wrote them twice), but students see them:
+    worth checking that the provided code does not give the graded answer away.
+    """
+    text = notebook_text(release_nb)
+    return [f"{name}: solution line of source {_where(s)} is also shown in a public cell: {s.line!r}"
+            for s in secrets(source_nb, shown=True) if s.line in text]
+
+
+def check_release_files(source_path, release_path, warnings=None):
+    """:func:`check_release` on two .ipynb files; a missing release is a problem too.
+
+    Pass a list as ``warnings`` to collect :func:`shown_solution_lines` into it.
+    """
     source_path, release_path = Path(source_path), Path(release_path)
     name = source_path.stem
     if not release_path.is_file():
         return [f"{name}: no release notebook at {release_path}"]
     source_nb = json.loads(source_path.read_text(encoding="utf-8"))
     release_nb = json.loads(release_path.read_text(encoding="utf-8"))
+    if warnings is not None:
+        warnings.extend(shown_solution_lines(source_nb, release_nb, name))
     return check_release(source_nb, release_nb, name)
 
 
