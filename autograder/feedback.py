@@ -104,7 +104,7 @@ def cell_results(notebook_path, scores=None, cell_timeout=None, memory_mb=None):
         message = ""
         if autograded and points < max_points:
             if errors:
-                message = "\n".join(explain_error(e, cell_timeout, memory_mb) for e in errors)
+                message = "\n".join(dict.fromkeys(explain_error(e, cell_timeout, memory_mb) for e in errors))
             else:
                 message = "This cell did not run to the end."
         elif not autograded:
