@@ -214,20 +214,48 @@ def worker_env(course, shard, limits):
     return env
 
 
+def _descendants(pid):
+    """Process ids below ``pid`` (Linux /proc; the kernel runs in its own session, so a process
+    group kill would miss it)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def _kill_tree(pid):
-    import psutil
+    """Kill ``pid`` and every process below it."""
+    import signal
 
     try:
-        parent = psutil.Process(pid)
-        procs = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for p in procs:
+        import psutil
+
+        procs = psutil.Process(pid).children(recursive=True)
+        pids = [p.pid for p in procs]
+    except ImportError:
+        pids = _descendants(pid) if os.path.isdir("/proc") else []
+    except Exception:
+        pids = []
+    for p in [pid] + pids:
         try:
-            p.kill()
-        except psutil.NoSuchProcess:
+            os.kill(p, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
-    psutil.wait_procs(procs, timeout=10)
+    try:
+        os.killpg(pid, signal.SIGKILL)   # anything else left in the worker's own process group
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 # -- one submission ------------------------------------------------------------------------------

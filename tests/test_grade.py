@@ -139,3 +139,23 @@ def test_grading_the_same_class_twice_gives_identical_grades_csv(request, tmp_pa
     assert text1.decode().splitlines()[1:] == ["right,00_warmup,8,8,10,yes,ok,", "wrong,00_warmup,4,4,10,yes,ok,"]
     scores = course.scores("00_warmup", "wrong")
     assert {c.grade_id: c.score for c in scores.cells if c.autograded} == classroom.CASE["wrong"].points
+
+
+def test_kill_tree_reaches_a_grandchild_in_its_own_session():
+    import time
+
+    from autograder.grade import _descendants, _kill_tree
+
+    proc = subprocess.Popen(["bash", "-c", "setsid sleep 60 & sleep 60"], start_new_session=True)
+    time.sleep(0.5)
+    below = _descendants(proc.pid)
+    assert len(below) == 2
+    _kill_tree(proc.pid)
+    proc.wait(timeout=10)
+    time.sleep(0.2)
+    for pid in below:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            continue
+        assert state == "Z"      # dead, waiting to be reaped by init
