@@ -167,6 +167,9 @@ class Guard:
             print(f"[grader] the submission changed {shown}; restored before grading this cell")
 
     def post_run_cell(self, result):
+        err = getattr(result, "error_in_exec", None)
+        if err is not None:
+            _drop_frames(err)   # a MemoryError's frames (and the memory they hold) must not outlive the cell
         if not self.active:
             return
         self.active = False
@@ -183,6 +186,25 @@ class Guard:
             shell = _shell()
             if shell is not None:
                 shell.showtraceback((AssertionError, err, None), tb_offset=None)
+
+
+def _drop_frames(exc):
+    """Cut the tracebacks of ``exc`` and its chain (they keep the failing frames' locals alive)."""
+    import gc
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = exc.__context__ or exc.__cause__
+        try:
+            exc.__traceback__ = None
+        except Exception:  # pragma: no cover
+            pass
+        exc = nxt
+    for name in ("last_traceback", "last_value", "last_type", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    gc.collect()
 
 
 _SHELL = None
