@@ -29,7 +29,7 @@ def find_root(argv):
             if (folder / MARKER).is_file():
                 return folder
         raise FileNotFoundError(
-            f"course grade needs the course repository (the instructor's checkout with notebooks/ and "
+            f"it needs the course repository (the instructor's checkout with notebooks/ and "
             f"autograder/), but neither {start} nor any parent holds {MARKER}. "
             f"Run it from inside the repository or pass --root PATH_TO_REPO."
         )
