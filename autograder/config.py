@@ -57,3 +57,19 @@ def default_build_dir(repo_root):
     """The build directory: ``$COURSE_BUILD_DIR`` if set, else ``<repo_root>/course_build``."""
     env = os.environ.get(BUILD_DIR_ENV)
     return os.path.abspath(env) if env else os.path.join(os.path.abspath(repo_root), DEFAULT_BUILD_DIR_NAME)
+
+#: `course grade` (autograder/grade.py): address-space limit of a grading kernel (MB), and the
+#: total time budget of one notebook's autograde (seconds; default: a few cell timeouts).
+GRADING_MEMORY_MB = 4096
+NOTEBOOK_TIMEOUT = {}
+
+
+def notebook_timeout(assignment_id, cell_timeout=None):
+    """Total seconds ``course grade`` allows one submission of ``assignment_id``."""
+    if assignment_id in NOTEBOOK_TIMEOUT:
+        return NOTEBOOK_TIMEOUT[assignment_id]
+    return 60 + 4 * (cell_timeout or cell_timeout_default(assignment_id))
+
+
+def cell_timeout_default(assignment_id):
+    return CELL_TIMEOUT.get(assignment_id, DEFAULT_CELL_TIMEOUT)
