@@ -1,6 +1,5 @@
 """`course grade`: input layout and errors, grades.csv format, restored test cells, determinism."""
 
-import json
 import os
 import subprocess
 import sys

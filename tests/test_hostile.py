@@ -13,7 +13,7 @@ import re
 import pytest
 
 from autograder import classroom
-from autograder.classroom import CASES, TESTS
+from autograder.classroom import CASES
 from autograder.grade import grade_class
 
 pytestmark = pytest.mark.slow
