@@ -44,6 +44,7 @@ import builtins
 import hashlib
 import os
 import sys
+import sysconfig
 
 ENV_MEMORY = "COURSE_GRADING_MEMORY_MB"
 ENV_TRUSTED = "COURSE_GRADING_TRUSTED"
@@ -53,6 +54,15 @@ ENV_ALLOWED = "COURSE_GRADING_ALLOW"         # os.pathsep-separated folders insi
 GUARDED_MODULE_PREFIXES = ("course.check", "autograder")
 PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.posix_spawn", "os.exec",
                   "os.spawn", "pty.spawn"}
+
+
+def interpreter_paths():
+    """Folders of the interpreter and its installed packages.
+
+    They stay readable even when the virtual environment lives inside the
+    protected checkout (``make`` creates ``.venv/`` there): numpy must import.
+    """
+    return sorted({sys.prefix, sys.exec_prefix, sys.base_prefix, *sysconfig.get_paths().values()})
 
 
 def cell_hash(source):
@@ -239,6 +249,7 @@ def main(argv=None):
             trusted = [line.strip() for line in f if line.strip()]
     protected = [p for p in os.environ.get(ENV_PROTECTED, "").split(os.pathsep) if p]
     allowed = [p for p in os.environ.get(ENV_ALLOWED, "").split(os.pathsep) if p] + [os.getcwd()]
+    allowed += interpreter_paths()
     for key in (ENV_MEMORY, ENV_TRUSTED, ENV_PROTECTED, ENV_ALLOWED):
         os.environ.pop(key, None)
 

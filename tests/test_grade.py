@@ -158,3 +158,16 @@ def test_kill_tree_reaches_a_grandchild_in_its_own_session():
         except FileNotFoundError:
             continue
         assert state == "Z"      # dead, waiting to be reaped by init
+
+
+def test_guard_lets_the_kernel_import_packages_from_a_venv_inside_the_checkout():
+    # `make` puts .venv/ inside the checkout, which the guard protects: numpy must still import.
+    import numpy
+
+    from autograder.kernel_guard import Guard, interpreter_paths
+
+    checkout = os.path.dirname(sys.prefix)
+    guard = Guard(trusted=[], protected=[checkout], allowed=interpreter_paths())
+    assert not guard._protected(numpy.__file__)
+    assert guard._protected(os.path.join(checkout, "autograder", "checks", "warmup.py")) or \
+        sys.prefix == checkout
