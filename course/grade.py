@@ -1,55 +1,14 @@
-"""``course grade``: autograde a class of submissions (see autograder/grade.py).
+"""``course grade``: autograde a class of submissions.
 
-The work is done by ``autograder.grade``, which lives in the instructor's
-checkout and is never shipped to students. This entry point finds that
-checkout (``--root``, or the nearest folder holding
-``autograder/nbgrader_config.py``, starting from the current directory), puts
-it first on ``sys.path`` and hands over.
+The work is done by ``autograder.grade`` in the instructor's checkout (see
+:mod:`course.checkout`).
 """
 
-import os
-import sys
-from pathlib import Path
-
-MARKER = Path("autograder") / "nbgrader_config.py"
-
-
-def find_root(argv):
-    """The checkout named by ``--root DIR`` in ``argv``, else the nearest one above the cwd."""
-    for i, arg in enumerate(argv):
-        if arg == "--root" and i + 1 < len(argv):
-            root = Path(argv[i + 1]).expanduser().resolve()
-            break
-        if arg.startswith("--root="):
-            root = Path(arg.split("=", 1)[1]).expanduser().resolve()
-            break
-    else:
-        start = Path(os.getcwd()).resolve()
-        for folder in [start, *start.parents]:
-            if (folder / MARKER).is_file():
-                return folder
-        raise FileNotFoundError(
-            f"it needs the course repository (the instructor's checkout with notebooks/ and "
-            f"autograder/), but neither {start} nor any parent holds {MARKER}. "
-            f"Run it from inside the repository or pass --root PATH_TO_REPO."
-        )
-    if not (root / MARKER).is_file():
-        raise FileNotFoundError(f"--root {root}: not a course repository ({MARKER} is missing)")
-    return root
+from course.checkout import run_from_checkout
 
 
 def cli(argv):
-    try:
-        root = find_root(argv)
-    except FileNotFoundError as e:
-        if any(a in ("-h", "--help") for a in argv):
-            print("usage: course grade SUBMITTED_DIR [--workers N] [--assignment NAME] [--build-dir DIR] [--root DIR]\n"
-                  "Run it from the course repository (or pass --root) for the full help.")
-            return 0
-        print(f"course grade: {e}", file=sys.stderr)
-        return 2
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from autograder.grade import main
-
-    return main(argv)
+    return run_from_checkout(
+        "course grade", "grade",
+        "course grade SUBMITTED_DIR [--workers N] [--assignment NAME] [--build-dir DIR] [--root DIR]", argv,
+    )
