@@ -11,15 +11,8 @@ import numpy as np
 
 from course.check.core import CheckFailure, expect, expect_close, expect_shape, rel_error
 from course.check.core import call  # keeps the student's numpy warnings off stderr
+from course.check.neural_networks import _call_bn, _flatten_hint  # shared with the public checks
 
-
-def _call_bn(fn, x, gamma, beta, bn_param):
-    """Call batchnorm_forward; report bn_param as it was passed in (train mode updates it in place)."""
-    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in bn_param.items()}
-    result, record = call(fn, x, gamma, beta, bn_param, arg_names=["x", "gamma", "beta", "bn_param"],
-                          name="batchnorm_forward", allow_mutation=("bn_param",))
-    record.args = (x, gamma, beta, before)
-    return result, record
 
 GRAD_TOL = 1e-8      # analytic vs numerical gradient, float64 (the lecture's "relative error < 1e-8")
 VALUE_TOL = 1e-10    # forward values vs the reference
@@ -182,17 +175,6 @@ def _cache_is(expected_parts, text):
 
 def _affine_ref(x, w, b):
     return x.reshape(x.shape[0], -1) @ w + b
-
-
-def _flatten_hint(check):
-    """Add the likely cause when a forward pass fails on image-shaped x (it was not flattened)."""
-    try:
-        check()
-    except AssertionError as e:
-        if " raised " in str(e) and "likely cause" not in str(e):
-            raise type(e)(f"{e}\n  likely cause: x is a batch of images (N, d_1, ..., d_k): flatten each "
-                          "example to a row of D = d_1 * ... * d_k values before the product") from None
-        raise
 
 
 def check_affine_forward(fn):

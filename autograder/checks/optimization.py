@@ -11,12 +11,12 @@ the one that matches.
 These checks hold reference implementations: they are never shipped.
 """
 
-import copy
 import math
 
 import numpy as np
 
-from course.check.core import Call, CheckFailure, call, expect, expect_close, rel_error
+from course.check.core import CheckFailure, call, expect, expect_close, rel_error
+from course.check.optimization import _step  # shared with the public checks
 
 TOL = 1e-9
 
@@ -280,13 +280,6 @@ def _diagnose(name, got, problem, config, step):
     if step > 0:
         return STATE_CAUSE + "; or " + GENERIC_CAUSE[name]
     return GENERIC_CAUSE[name]
-
-
-def _step(fn, name, w, dw, config):
-    """One call of the rule; the returned Call shows ``config`` as it was passed in."""
-    shown = copy.deepcopy(config)
-    result, _ = call(fn, w, dw, config, name=name, arg_names=["w", "dw", "config"], allow_mutation=("config",))
-    return result, Call(name, (w, dw, shown), arg_names=["w", "dw", "config"])
 
 
 def _unpack(result, rec, name):
