@@ -56,8 +56,12 @@ def test_public_softmax_and_regularization_literals_match_hidden_reference():
     public.check_regularization(hidden.regularization_reference)
 
 
-def test_speed_threshold_is_shared():
-    assert hidden.SPEEDUP_REQUIRED == public.SPEEDUP_REQUIRED >= 4
+def test_speed_rule_is_shared_and_asks_for_20x():
+    assert hidden.SPEEDUP_TARGET == public.SPEEDUP_TARGET == 20
+    assert hidden.SPEEDUP_REFERENCE_SHARE == public.SPEEDUP_REFERENCE_SHARE
+    # 20x wherever the reference solution gets past 60x; a third of the reference's speed-up below that.
+    assert hidden.required_speedup(t_loop=90e-3, t_ref=1e-3) == 20
+    assert hidden.required_speedup(t_loop=30e-3, t_ref=3e-3) == pytest.approx(10 / 3)
 
 
 # --- the release stubs score nothing ---------------------------------------------

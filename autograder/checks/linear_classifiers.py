@@ -10,6 +10,7 @@ classifier's test accuracy).
 
 import contextlib
 import time
+import warnings
 
 import numpy as np
 
@@ -127,37 +128,49 @@ def check_svm_loss_naive(fn):
     _svm_cases(fn, "svm_loss_naive")
 
 
-# Speed: D = 3073 (CIFAR-10 + bias), C = 10, N = 500, the naive reference loop
-# above as the baseline, one BLAS thread (threadpoolctl), shortest of several
-# calls.  Measured on a 2-core machine under heavy load (load average 11):
-# the reference solution is 9-30x faster than the loop, a loss that still loops
-# over the examples 0.7-1.2x, one that loops over the classes 1.0-1.5x.  The
-# required ratio, SPEEDUP_REQUIRED = 4, separates them with room for noise.
-SPEEDUP_REQUIRED = public.SPEEDUP_REQUIRED
+# Speed: D = 3073 (CIFAR-10 + bias), C = 10, N = 500, one BLAS thread
+# (threadpoolctl), shortest of several calls. The baseline is the explicit
+# double loop above; the reference is ``svm_reference``, raced in the same run
+# and interleaved with the student's calls so that both see the same load.
+# Required: SPEEDUP_TARGET (20x), or, where even the reference cannot reach it,
+# SPEEDUP_REFERENCE_SHARE (a third) of the reference's own speed-up. Measured
+# on the 2-core CI machine (benchmarks/svm_vectorization.py): loop 25-33 ms,
+# reference 3.3-4.1 ms (7-10x; its two matrix products alone take 2.7-3.3 ms),
+# a loss with three products instead of two 4x, np.einsum without BLAS 1.1x.
+# Loops over the examples or the classes are rejected before any timing, by
+# counting the lines they run (public._check_no_python_loop).
+SPEEDUP_TARGET = public.SPEEDUP_TARGET
+SPEEDUP_REFERENCE_SHARE = public.SPEEDUP_REFERENCE_SHARE
 
 
-def _best_time(fn, args, max_calls, budget_s):
-    """Shortest of up to ``max_calls`` timed calls (at least 2), stopping after ``budget_s``.
+def _race(fn, W, X, y, reg, calls=25, budget_s=0.6):
+    """Shortest times ``(t_loop, t_reference, t_fn)`` in seconds.
 
-    The minimum is the call that was not preempted: on a busy machine a
-    millisecond-long call is often interrupted, so a fast function gets many tries.
+    The loop gets 3 calls; the reference and ``fn`` alternate, up to
+    ``calls`` each (at least 2) within ``budget_s``. The minimum is the call
+    that was not preempted: on a busy machine a millisecond-long call is
+    often interrupted, so the fast functions get many tries.
     """
-    best, calls, start = float("inf"), 0, time.perf_counter()
-    while calls < max_calls and (calls < 2 or time.perf_counter() - start < budget_s):
-        best = min(best, timed(fn, *args, repeat=1))
-        calls += 1
-    return best
+    problem = (W, X, y, reg)
+    t_loop = min(timed(svm_naive_reference, *problem, repeat=1) for _ in range(3))
+    t_ref = t_fn = float("inf")
+    made, start = 0, time.perf_counter()
+    while made < calls and (made < 2 or time.perf_counter() - start < budget_s):
+        t_ref = min(t_ref, timed(svm_reference, *problem, repeat=1))
+        t_fn = min(t_fn, timed(fn, *problem, repeat=1))
+        made += 1
+    return t_loop, t_ref, t_fn
 
 
-def _speed_ratio(fn, W, X, y, reg):
-    t_naive = _best_time(svm_naive_reference, (W, X, y, reg), max_calls=3, budget_s=0.3)
-    t_fn = _best_time(fn, (W, X, y, reg), max_calls=25, budget_s=0.25)
-    return t_naive, t_fn
+def required_speedup(t_loop, t_ref):
+    """The speed-up a student's loss must reach, given the loop's and the reference's times."""
+    return min(SPEEDUP_TARGET, SPEEDUP_REFERENCE_SHARE * t_loop / t_ref)
 
 
 def check_svm_loss_vectorized(fn):
-    """Hidden check of ``svm_loss_vectorized``: correctness, then speed against the naive loop."""
+    """Hidden check of ``svm_loss_vectorized``: values, no Python loop, then speed against the loop."""
     _svm_cases(fn, "svm_loss_vectorized")
+    public._check_no_python_loop(fn, "svm_loss_vectorized", d=17, n=30, c=4, seed=61)
     rng = np.random.default_rng(99)
     W = 1e-4 * rng.standard_normal((3073, 10))
     X = rng.standard_normal((500, 3073)) * 60.0
@@ -166,19 +179,23 @@ def check_svm_loss_vectorized(fn):
     ref = svm_reference(W, X, y, 5e-5)
     expect_close(loss, ref[0], what="loss", call=record, tol=1e-7,
                  cause="it disagrees with the reference on a CIFAR-sized problem (N=500, D=3073, C=10)")
-    with _one_blas_thread():
-        t_naive, t_fn = _speed_ratio(fn, W, X, y, 5e-5)
-        if t_naive / t_fn < SPEEDUP_REQUIRED:  # a second look before failing
-            t2_naive, t2_fn = _speed_ratio(fn, W, X, y, 5e-5)
-            t_naive, t_fn = min(t_naive, t2_naive), min(t_fn, t2_fn)
-    ratio = t_naive / t_fn
+    with _one_blas_thread(), np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a graded cell must not write to stderr
+        times = _race(fn, W, X, y, 5e-5)
+        if times[0] / times[2] < required_speedup(*times[:2]):  # a second look before failing
+            times = tuple(map(min, times, _race(fn, W, X, y, 5e-5)))
+    t_loop, t_ref, t_fn = times
+    ratio, required = t_loop / t_fn, required_speedup(t_loop, t_ref)
     expect(
-        ratio >= SPEEDUP_REQUIRED,
+        ratio >= required,
         f"svm_loss_vectorized is too slow: it took {t_fn * 1e3:.1f} ms on N=500 CIFAR-sized examples, "
-        f"only {ratio:.1f}x faster than the explicit loops ({t_naive * 1e3:.1f} ms); "
-        f"it must be at least {SPEEDUP_REQUIRED:g}x faster.",
-        cause="a Python loop over the examples or the classes is left: compute all scores with one "
-              "matrix product X @ W, the margins with broadcasting, and dW with X.T @ (a matrix of coefficients)",
+        f"only {ratio:.1f}x faster than the explicit loops ({t_loop * 1e3:.1f} ms); it must be at least "
+        f"{required:.1f}x faster ({SPEEDUP_TARGET:g}x, or on a computer as slow at matrix products as this "
+        f"one, where the reference solution takes {t_ref * 1e3:.1f} ms, {SPEEDUP_REFERENCE_SHARE:.2g} of "
+        f"the reference's {t_loop / t_ref:.1f}x).",
+        cause="the matrix products do not use BLAS, or run more often than needed: compute all scores with "
+              "one product X @ W and dW with one product X.T @ (a matrix of coefficients); np.einsum and "
+              "elementwise multiply-and-sum are many times slower than @",
         show_values=False,
     )
 
@@ -194,6 +211,7 @@ def check_softmax_loss_vectorized(fn):
         W, X, y = _problem(n, d, c, seed, scale=1e5)
         loss, dW, data = softmax_reference(W, X, y, reg)
         public._check_loss_case(fn, "softmax_loss_vectorized", W, X, y, reg, loss, dW, data, kind="softmax")
+    public._check_no_python_loop(fn, "softmax_loss_vectorized", d=17, n=30, c=4, seed=62)
 
 
 def check_regularization(fn):

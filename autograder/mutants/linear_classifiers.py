@@ -75,6 +75,41 @@ def svm_vectorized_loops_over_examples(W, X, y, reg):
     return loss / n + reg * np.sum(W * W), dW / n + 2 * reg * W
 
 
+def svm_vectorized_loops_over_classes(W, X, y, reg):
+    """Right values, vectorized over the examples but with a Python loop over the classes.
+
+    Timing alone cannot reject it reliably: with C = 10 it is only about 2x
+    slower than the reference (two matrix-vector products per class).
+    """
+    n, num_classes = X.shape[0], W.shape[1]
+    rows = np.arange(n)
+    correct = np.sum(X * W[:, y].T, axis=1)          # s_{y_i} for every example
+    loss, dW, violations = 0.0, np.zeros_like(W), np.zeros(n)
+    for j in range(num_classes):
+        margins = np.maximum(0.0, X @ W[:, j] - correct + 1.0)
+        margins[y == j] = 0.0
+        positive = (margins > 0).astype(np.float64)
+        loss += margins.sum()
+        violations += positive
+        dW[:, j] += X.T @ positive
+    coeff = np.zeros((n, num_classes))
+    coeff[rows, y] = violations
+    dW -= X.T @ coeff
+    return loss / n + reg * np.sum(W * W), dW / n + 2 * reg * W
+
+
+def svm_vectorized_einsum(W, X, y, reg):
+    """Right values and no loop, but the products are np.einsum without BLAS: about as slow as the loop."""
+    n = X.shape[0]
+    rows = np.arange(n)
+    scores = np.einsum("nd,dc->nc", X, W)
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
+    margins[rows, y] = 0.0
+    coeff = (margins > 0).astype(np.float64)
+    coeff[rows, y] = -coeff.sum(axis=1)
+    return margins.sum() / n + reg * np.sum(W * W), np.einsum("nd,nc->dc", X, coeff) / n + 2 * reg * W
+
+
 # ---------------------------------------------------------------------------
 # Softmax
 # ---------------------------------------------------------------------------
@@ -96,6 +131,21 @@ def _softmax(W, X, y, reg, shift=True, log=np.log, mean=True, reg_grad=2.0, sign
         dscores = dscores / np.log(10)
     dW = sign * (X.T @ dscores) / scale + reg_grad * reg * W
     return data / scale + reg * np.sum(W * W), (dW.T if transpose else dW)
+
+
+def softmax_loops_over_examples(W, X, y, reg):
+    """Right values, stable, but one example at a time."""
+    n = X.shape[0]
+    loss, dW = 0.0, np.zeros_like(W)
+    for i in range(n):
+        scores = X[i] @ W
+        scores = scores - scores.max()
+        log_sum = np.log(np.exp(scores).sum())
+        loss += log_sum - scores[y[i]]
+        probs = np.exp(scores - log_sum)
+        probs[y[i]] -= 1.0
+        dW += np.outer(X[i], probs)
+    return loss / n + reg * np.sum(W * W), dW / n + 2 * reg * W
 
 
 # ---------------------------------------------------------------------------
@@ -280,7 +330,11 @@ MUTANTS = [
        lambda W, X, y, reg: _svm_naive(W, X, y, reg, transpose=True), "transpose", public=True),
     # svm_loss_vectorized
     _m("svm_loss_vectorized", "loops_over_examples", "right values, but a Python loop over the examples",
-       svm_vectorized_loops_over_examples, "too slow"),
+       svm_vectorized_loops_over_examples, "Python loop over the examples", public=True),
+    _m("svm_loss_vectorized", "loops_over_classes", "right values, but a Python loop over the classes",
+       svm_vectorized_loops_over_classes, "Python loop over the classes", public=True),
+    _m("svm_loss_vectorized", "einsum_without_blas", "no loop, but np.einsum products: as slow as the loop",
+       svm_vectorized_einsum, "too slow"),
     _m("svm_loss_vectorized", "counts_correct_class", "does not zero the margins at j == y_i",
        svm_vectorized_counts_correct_class, "j == y_i", public=True),
     _m("svm_loss_vectorized", "margin_0", "margin 0 instead of 1",
@@ -296,6 +350,8 @@ MUTANTS = [
     _m("svm_loss_vectorized", "gradient_sign", "gradient with the wrong sign",
        lambda W, X, y, reg: _svm_vectorized(W, X, y, reg, sign=-1.0), "wrong sign"),
     # softmax_loss_vectorized
+    _m("softmax_loss_vectorized", "loops_over_examples", "right values, but a Python loop over the examples",
+       softmax_loops_over_examples, "Python loop over the examples", public=True),
     _m("softmax_loss_vectorized", "no_max_shift", "exponentiates the raw scores (overflow at 1e4)",
        lambda W, X, y, reg: _softmax(W, X, y, reg, shift=False), "subtract each row's maximum", public=True),
     _m("softmax_loss_vectorized", "log10", "uses the base-10 logarithm",
