@@ -18,7 +18,8 @@ MAX_MESSAGE_CHARS = 3000
 
 # Tokens in a submission's own cells that deserve a human look (see autograder/kernel_guard.py).
 SUSPICIOUS = ("autograder", "sys.modules", "_getframe", "gc.get_referrers", "get_ipython().events",
-              "addaudithook", "ctypes", "f_globals", "__builtins__", "co_filename", "kernel_guard")
+              "addaudithook", "ctypes", "f_globals", "__builtins__", "co_filename", "kernel_guard",
+              "settrace", "setprofile")   # the loop check counts lines with sys.settrace
 
 
 @dataclass

@@ -171,3 +171,20 @@ def test_guard_lets_the_kernel_import_packages_from_a_venv_inside_the_checkout()
     assert not guard._protected(numpy.__file__)
     assert guard._protected(os.path.join(checkout, "autograder", "checks", "warmup.py")) or \
         sys.prefix == checkout
+
+
+def test_suspicious_code_flags_tracer_tampering_in_the_students_cells_only(tmp_path):
+    # The loop check counts lines with sys.settrace: a submission that switches tracing off deserves a look.
+    import nbformat
+
+    from autograder.feedback import suspicious_code
+
+    graded_test = nbformat.v4.new_code_cell("check(f)  # sys.settrace mentioned by the course's own cell")
+    graded_test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\ndef f(W, X, y, reg):\n    sys.settrace(None)\n    return 0.0, W"),
+        graded_test,
+    ])
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    assert suspicious_code(path) == ["settrace"]

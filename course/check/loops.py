@@ -11,7 +11,9 @@ What is counted: the ``line`` events (``sys.settrace``) of every frame whose
 code lies outside the standard library and the installed packages, that is,
 the student's own functions, lambdas and comprehensions, however they are
 reached (``map``, ``np.vectorize``, ``np.apply_along_axis`` call back into
-them). numpy's own Python wrappers are not counted.
+them). numpy's own Python wrappers are not counted. Code that switches the
+tracer off itself (``sys.settrace(None)``) hides its lines: ``course grade``
+flags submissions that mention ``settrace``, and a timed check still applies.
 
     >>> import numpy as np
     >>> def total(x):
