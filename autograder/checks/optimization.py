@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from course.check.core import CheckFailure, call, expect, expect_close, rel_error
+from course.check import optimization as public
 from course.check.optimization import _step  # shared with the public checks
 
 TOL = 1e-9
@@ -373,24 +374,11 @@ def _check_rule(fn, name):
     _run(fn, name, _Problem(303, shape=(7,)), None, 5, "default hyperparameters")
     # two independent problems, steps interleaved: state must live in each config
     pa, pb = _Problem(404), _Problem(505)
-    ref_a = _trajectory(REFERENCE[name], pa, CUSTOM[name], 4)
-    ref_b = _trajectory(REFERENCE[name], pb, CUSTOM[name], 4)
-    wa, wb = pa.w0.copy(), pb.w0.copy()
-    ca, cb = dict(CUSTOM[name]), dict(CUSTOM[name])
-    for step in range(4):
-        for label, p, ref in (("A", pa, ref_a), ("B", pb, ref_b)):
-            w, c = (wa, ca) if label == "A" else (wb, cb)
-            result, rec = _step(fn, name, w, p.grad(w), c)
-            next_w, c = _unpack(result, rec, name)
-            expect(next_w.shape == ref[step].shape and rel_error(next_w, ref[step]) <= TOL,
-                   f"{name} gave the wrong next_w for parameter tensor {label} at step {step + 1} when two "
-                   f"independent tensors, each with its own config, were updated in turn (A, B, A, B, ...).",
-                   call=rec, got=next_w, expected=ref[step],
-                   cause=SHARED_STATE_CAUSE)
-            if label == "A":
-                wa, ca = next_w, c
-            else:
-                wb, cb = next_w, c
+    public._check_in_turn(fn, name, [
+        (label, p.w0, p.grad, CUSTOM[name], _trajectory(REFERENCE[name], p, CUSTOM[name], 4))
+        for label, p in (("A", pa), ("B", pb))
+    ], lambda result, rec: _unpack(result, rec, name))
+
 
 def check_sgd(fn):
     _check_rule(fn, "sgd")

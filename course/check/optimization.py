@@ -190,21 +190,29 @@ def _check_rule(fn, name):
                got=c.get(key), expected=value, cause="fill in a default only when the key is missing")
     # 4. two tensors with their own configs, updated in turn. The loss is
     #    symmetric, so tensor B = -W0 must follow exactly -(A's trajectory).
-    wa, ca, wb, cb = W0.copy(), dict(exp["config"]), -W0, dict(exp["config"])
-    for step, expected in enumerate(exp["trajectory"]):
-        for label in "AB":
-            w, c = (wa, ca) if label == "A" else (wb, cb)
-            result, rec = _step(fn, name, w, H * w, c)
-            w, c = _unpack(result, rec)
-            target = np.asarray(expected) * (1 if label == "A" else -1)
-            expect(rel_error(w, target) <= TOL,
-                   f"{name} gave the wrong next_w for tensor {label} at step {step + 1} when two tensors, each "
-                   f"with its own config, were updated in turn (A, B, A, B, ...).",
+    trajectory = np.asarray(exp["trajectory"])
+    _check_in_turn(fn, name, [("A", W0, lambda w: H * w, exp["config"], trajectory),
+                              ("B", -W0, lambda w: H * w, exp["config"], -trajectory)], _unpack)
+
+
+def _check_in_turn(fn, name, tensors, unpack):
+    """Update several tensors in turn (A, B, A, B, ...), each with its own config; each must follow its trajectory.
+
+    ``tensors``: ``(label, w0, grad_fn, config, trajectory)`` items; ``unpack(result, rec)``
+    checks a call's result and returns ``(next_w, config)``. Shared with the hidden checks.
+    """
+    state = {label: (w0.copy(), dict(config)) for label, w0, _, config, _ in tensors}
+    for step in range(len(tensors[0][4])):
+        for label, _, grad, _, trajectory in tensors:
+            w, c = state[label]
+            result, rec = _step(fn, name, w, grad(w), c)
+            w, c = unpack(result, rec)
+            target = np.asarray(trajectory[step])
+            expect(w.shape == target.shape and rel_error(w, target) <= TOL,
+                   f"{name} gave the wrong next_w for tensor {label} at step {step + 1} when {len(tensors)} "
+                   f"tensors, each with its own config, were updated in turn (A, B, A, B, ...).",
                    call=rec, got=w, expected=target, cause=SHARED_STATE_CAUSE)
-            if label == "A":
-                wa, ca = w, c
-            else:
-                wb, cb = w, c
+            state[label] = (w, c)
 
 
 def check_sgd(fn):
