@@ -9,6 +9,7 @@ the common mistakes (``autograder/mutants/warmup.py`` lists them).
 
 import numpy as np
 
+from course.check import warmup as public
 from course.check.core import call, expect, expect_close, expect_shape
 from course.check.warmup import (AXIS1_CAUSE, AXIS_CAUSE, ZERO_CAUSE, _call_accuracy, _diagnose,
                                   _expect_fraction, _unpack_pair)
@@ -117,22 +118,9 @@ def check_one_hot(one_hot):
         (np.array([2], dtype=np.uint8), 3),
     ]
     for y, num_classes in cases:
-        got, record = call(one_hot, y, num_classes, name="one_hot", arg_names=["y", "num_classes"])
         want = np.zeros((len(y), num_classes))
         want[np.arange(len(y)), y] = 1.0
-        shape = np.shape(got)
-        cause = "one row per label and one column per class: shape (N, num_classes)"
-        if len(shape) == 2 and shape[0] == len(y) and shape[1] != num_classes:
-            cause = ("use num_classes for the number of columns, not y.max() + 1: the largest "
-                     "class need not appear in y")
-        expect_shape(got, want.shape, what="one-hot matrix", call=record, cause=cause)
-        dtype = np.asarray(got).dtype
-        expect(dtype == np.float64, f"{record} returned a {dtype} matrix.", call=record, got=str(dtype),
-               expected="float64", cause="build it as floats, e.g. np.zeros((N, num_classes)), so it can "
-                                         "enter float64 products and losses")
-        expect_close(got, want, what="one-hot matrix", call=record, tol=0,
-                     cause="labels are 0-based: label c sets column c of its row (Y[i, y[i]] = 1), "
-                           "all other entries are 0")
+        public._check_one_hot_case(one_hot, y, num_classes, want)
 
 
 # -- accuracy ------------------------------------------------------------------------------------

@@ -130,20 +130,25 @@ def check_one_hot(one_hot):
         (np.array([9, 0]), 10, np.eye(10)[[9, 0]]),
     ]
     for labels, num_classes, want in cases:
-        got, record = call(one_hot, labels, num_classes, name="one_hot", arg_names=["y", "num_classes"])
-        shape = np.shape(got)
-        cause = "one row per label and one column per class: shape (N, num_classes)"
-        if len(shape) == 2 and shape[0] == len(labels) and shape[1] != num_classes:
-            cause = ("use num_classes for the number of columns, not y.max() + 1: the largest "
-                     "class need not appear in y")
-        expect_shape(got, want.shape, what="one-hot matrix", call=record, cause=cause)
-        dtype = np.asarray(got).dtype
-        expect(dtype == np.float64, f"{record} returned a {dtype} matrix.", call=record, got=str(dtype),
-               expected="float64", cause="build it as floats, e.g. np.zeros((N, num_classes)), so it can "
-                                         "enter float64 products and losses")
-        expect_close(got, want, what="one-hot matrix", call=record, tol=0,
-                     cause="labels are 0-based: label c sets column c of its row (Y[i, y[i]] = 1), "
-                           "all other entries are 0")
+        _check_one_hot_case(one_hot, labels, num_classes, want)
+
+
+def _check_one_hot_case(one_hot, labels, num_classes, want):
+    """One call of ``one_hot``: shape (naming y.max() + 1), dtype, values. Shared with the hidden check."""
+    got, record = call(one_hot, labels, num_classes, name="one_hot", arg_names=["y", "num_classes"])
+    shape = np.shape(got)
+    cause = "one row per label and one column per class: shape (N, num_classes)"
+    if len(shape) == 2 and shape[0] == len(labels) and shape[1] != num_classes:
+        cause = ("use num_classes for the number of columns, not y.max() + 1: the largest "
+                 "class need not appear in y")
+    expect_shape(got, want.shape, what="one-hot matrix", call=record, cause=cause)
+    dtype = np.asarray(got).dtype
+    expect(dtype == np.float64, f"{record} returned a {dtype} matrix.", call=record, got=str(dtype),
+           expected="float64", cause="build it as floats, e.g. np.zeros((N, num_classes)), so it can "
+                                     "enter float64 products and losses")
+    expect_close(got, want, what="one-hot matrix", call=record, tol=0,
+                 cause="labels are 0-based: label c sets column c of its row (Y[i, y[i]] = 1), "
+                       "all other entries are 0")
 
 
 # -- accuracy ------------------------------------------------------------------------------------
