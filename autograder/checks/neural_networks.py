@@ -11,7 +11,9 @@ import numpy as np
 
 from course.check.core import CheckFailure, expect, expect_close, expect_shape, rel_error
 from course.check.core import call  # keeps the student's numpy warnings off stderr
-from course.check.neural_networks import _call_bn, _flatten_hint  # shared with the public checks
+from course.check.neural_networks import (  # shared with the public checks
+    _call_bn, _close, _diagnose, _flatten_hint, _tuple_of,
+)
 
 
 GRAD_TOL = 1e-8      # analytic vs numerical gradient, float64 (the lecture's "relative error < 1e-8")
@@ -42,30 +44,6 @@ def numerical_gradient(f, x, dout, h=1e-5):
 def numerical_gradient_scalar(f, x, h=1e-5):
     """Centred-difference gradient of the scalar f(x) with respect to the array x."""
     return numerical_gradient(lambda v: np.array(f(v)), x, np.array(1.0), h)
-
-
-def _matches(got, candidate, tol=1e-6):
-    try:
-        got = np.asarray(got, dtype=np.float64)
-        candidate = np.asarray(candidate, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return got.shape == candidate.shape and np.all(np.isfinite(got)) and rel_error(got, candidate) <= tol
-
-
-def _diagnose(got, candidates, default=None):
-    """The cause of the first known mistake whose output ``got`` reproduces."""
-    for value, cause in candidates:
-        if value is not None and _matches(got, value):
-            return cause
-    return default
-
-
-def _tuple_of(result, n, what, record):
-    expect(isinstance(result, (tuple, list)) and len(result) == n,
-           f"{record} must return {what}.", call=record, got=result, expected=what,
-           cause="return the values in this order, as a tuple: `return " + what.strip("()") + "`")
-    return result
 
 
 def _sigmoid(x):
@@ -293,7 +271,7 @@ def check_sigmoid_forward(fn):
     x = rng.uniform(-10, 10, size=(4, 5))
     x[0, :3] = [-10.0, 0.0, 10.0]
     _check_forward(fn, "sigmoid_forward", _sigmoid, (x,), ["x"], lambda cache, record: expect(
-        _matches(cache, _sigmoid(x), 1e-9), f"{record} returned the wrong cache.", call=record,
+        _close(cache, _sigmoid(x), 1e-9), f"{record} returned the wrong cache.", call=record,
         got=cache, expected="the output out", cause="keep the given `cache = out` line"),
         causes=[(lambda v: 1 / (1 + np.exp(v)), "sigma(x) = 1 / (1 + exp(-x)): mind the sign"),
                 (lambda v: np.exp(-v) / (1 + np.exp(-v)), "that is 1 - sigma(x)")])
@@ -318,7 +296,7 @@ def check_tanh_forward(fn):
     rng = _rng(11)
     x = rng.uniform(-5, 5, size=(3, 6))
     _check_forward(fn, "tanh_forward", np.tanh, (x,), ["x"], lambda cache, record: expect(
-        _matches(cache, np.tanh(x), 1e-9), f"{record} returned the wrong cache.", call=record,
+        _close(cache, np.tanh(x), 1e-9), f"{record} returned the wrong cache.", call=record,
         got=cache, expected="the output out", cause="keep the given `cache = out` line"),
         causes=[(lambda v: 2 * _sigmoid(v) - 1, "tanh(x) = 2 * sigmoid(2x) - 1, not 2 * sigmoid(x) - 1")])
 
@@ -625,7 +603,7 @@ def check_batchnorm_forward(fn):
         expect(isinstance(cache, dict), f"{record} must return a dict as the train-mode cache.", call=record,
                got=type(cache).__name__, expected="dict", cause="keep the given `cache = {...}` line")
         for key, value in _bn_cache(x, gamma, eps).items():
-            expect(key in cache and _matches(cache[key], value, 1e-9), f"{record} returned a cache whose "
+            expect(key in cache and _close(cache[key], value, 1e-9), f"{record} returned a cache whose "
                    f"{key!r} entry is wrong or missing.", call=record, got=cache.get(key), expected=value,
                    cause="keep the given `cache = {...}` line; std is sqrt(var + eps) of the minibatch")
         for key, batch, biased_value, start in [("running_mean", mean, mean, rm0), ("running_var", var, uvar, rv0)]:
