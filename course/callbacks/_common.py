@@ -83,6 +83,14 @@ def new_figure(figsize):
     return _figure(figsize)
 
 
+def figure_and_axes(ax, figsize):
+    """``(ax.figure, ax)``, or a new figure (:func:`new_figure`) and its one axes when ``ax`` is None."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = new_figure(figsize)
+    return fig, fig.add_subplot()
+
+
 def check_positive_int(value, name, who):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{who}: `{name}` must be a positive integer; got {value!r}.")

@@ -7,7 +7,7 @@ from course.callbacks._common import (
     check_positive_float,
     check_positive_int,
     check_settable_learning_rate,
-    new_figure,
+    figure_and_axes,
     set_lr,
     sync_state,
     variable_to_numpy,
@@ -234,11 +234,7 @@ class LearningRateFinder(keras.callbacks.Callback):
         suggestions marked. Returns the matplotlib Figure."""
         if not self.learning_rates:
             raise ValueError(f"{type(self).__name__}.plot(): no sweep yet; call find(...) or fit with this callback.")
-        if ax is None:
-            fig = new_figure((6, 4))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (6, 4))
         lrs = np.asarray(self.learning_rates)
         ax.plot(lrs, self.losses, lw=0.8, alpha=0.4, label="batch loss")
         ax.plot(lrs, self.smoothed_losses, lw=2, label="smoothed loss")

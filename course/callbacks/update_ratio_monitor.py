@@ -2,7 +2,7 @@ import numpy as np
 import keras
 from keras import ops
 
-from course.callbacks._common import check_positive_float, check_positive_int, new_figure, sync_state
+from course.callbacks._common import check_positive_float, check_positive_int, figure_and_axes, sync_state
 
 
 class UpdateRatioMonitor(keras.callbacks.Callback):
@@ -189,11 +189,7 @@ class UpdateRatioMonitor(keras.callbacks.Callback):
         the healthy band shaded. Returns the matplotlib Figure."""
         if len(self.steps) == 0:
             raise ValueError(f"{type(self).__name__}.plot(): nothing measured yet; call fit with this callback first.")
-        if ax is None:
-            fig = new_figure((7, 4))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (7, 4))
         steps = np.asarray(self.steps)
         for j, name in enumerate(self.names):
             col = self.ratios[:, j]
