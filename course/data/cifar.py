@@ -464,6 +464,27 @@ def _check_common(source, fallback):
         raise ValueError(f"fallback must be None or 'synthetic'; got {fallback!r}")
 
 
+def _load(dataset, label_mode, source, data_dir, fallback, local_fn):
+    """Dispatch on ``source`` for either data set; ``local_fn(folder)`` reads the local copy."""
+    _check_common(source, fallback)
+    if source == "synthetic":
+        from .synthetic import load_synthetic
+        return load_synthetic()
+    if source == "local":
+        where = data_dir if data_dir is not None else os.environ.get("COURSE_DATA_DIR")
+        if where is None:
+            raise DataNotFoundError(
+                "source='local' needs data_dir=... or the COURSE_DATA_DIR environment variable "
+                f"(the folder holding {_fix_hint(dataset)[0]}/)"
+            )
+        return local_fn(where)
+    if source == "keras":
+        return _load_keras(dataset, label_mode)
+    if source == "tfds":
+        return _load_tfds(dataset, label_mode, download=True, data_dir=data_dir)
+    return _auto(dataset, data_dir, label_mode, fallback, local_fn)
+
+
 def load_cifar10(source="auto", data_dir=None, fallback=None):
     """Load CIFAR-10 as ``(x_train, y_train), (x_test, y_test), class_names``.
 
@@ -491,23 +512,7 @@ def load_cifar10(source="auto", data_dir=None, fallback=None):
     >>> x_train.dtype, x_train.shape[1:], y_train.dtype, len(names)
     (dtype('uint8'), (32, 32, 3), dtype('int64'), 10)
     """
-    _check_common(source, fallback)
-    if source == "synthetic":
-        from .synthetic import load_synthetic
-        return load_synthetic()
-    if source == "local":
-        where = data_dir if data_dir is not None else os.environ.get("COURSE_DATA_DIR")
-        if where is None:
-            raise DataNotFoundError(
-                "source='local' needs data_dir=... or the COURSE_DATA_DIR environment variable "
-                f"(the folder holding {_C10_DIR}/)"
-            )
-        return _load_local_cifar10(where)
-    if source == "keras":
-        return _load_keras("cifar10")
-    if source == "tfds":
-        return _load_tfds("cifar10", download=True, data_dir=data_dir)
-    return _auto("cifar10", data_dir, None, fallback, _load_local_cifar10)
+    return _load("cifar10", None, source, data_dir, fallback, _load_local_cifar10)
 
 
 def load_cifar100(label_mode="fine", source="auto", data_dir=None, fallback=None):
@@ -525,21 +530,5 @@ def load_cifar100(label_mode="fine", source="auto", data_dir=None, fallback=None
     """
     if label_mode not in ("fine", "coarse"):
         raise ValueError(f"label_mode must be 'fine' or 'coarse'; got {label_mode!r}")
-    _check_common(source, fallback)
-    if source == "synthetic":
-        from .synthetic import load_synthetic
-        return load_synthetic()
-    local = lambda where: _load_local_cifar100(where, label_mode)  # noqa: E731
-    if source == "local":
-        where = data_dir if data_dir is not None else os.environ.get("COURSE_DATA_DIR")
-        if where is None:
-            raise DataNotFoundError(
-                "source='local' needs data_dir=... or the COURSE_DATA_DIR environment variable "
-                f"(the folder holding {_C100_DIR}/)"
-            )
-        return local(where)
-    if source == "keras":
-        return _load_keras("cifar100", label_mode)
-    if source == "tfds":
-        return _load_tfds("cifar100", label_mode, download=True, data_dir=data_dir)
-    return _auto("cifar100", data_dir, label_mode, fallback, local)
+    return _load("cifar100", label_mode, source, data_dir, fallback,
+                 lambda where: _load_local_cifar100(where, label_mode))
