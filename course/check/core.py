@@ -14,6 +14,7 @@ most likely cause::
 Numpy only: importing this never pulls TensorFlow in.
 """
 
+import contextlib
 import copy
 import time
 import warnings
@@ -28,6 +29,7 @@ __all__ = [
     "expect",
     "expect_close",
     "expect_shape",
+    "quiet",
     "rel_error",
     "timed",
 ]
@@ -123,6 +125,18 @@ def _same(a, b):
         return True
 
 
+@contextlib.contextmanager
+def quiet():
+    """Run student code with Python warnings and numpy floating-point warnings silenced.
+
+    nbgrader gives a graded cell 0 points when it writes to stderr; a check
+    judges results, not the warnings a correct function may print on the way.
+    """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
+
+
 def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutation=(), **kwargs):
     """Call the student's ``fn`` and return ``(result, Call)``.
 
@@ -143,8 +157,7 @@ def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutati
             if n not in allow_mutation and isinstance(v, (np.ndarray, list, dict)):
                 before[n] = _snapshot(v)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quiet():
             result = fn(*args, **kwargs)
     except NotImplementedError:
         raise CheckFailure(

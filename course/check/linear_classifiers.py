@@ -115,8 +115,7 @@ def _check_loss_case(fn, name, W, X, y, reg, loss_expected, dW_expected, data_lo
     n = X.shape[0]
     reg_term = reg * np.sum(W * W)
     reg_grad = 2 * reg * W
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result, record = call(fn, W, X, y, reg, name=name, arg_names=["W", "X", "y", "reg"])
+    result, record = call(fn, W, X, y, reg, name=name, arg_names=["W", "X", "y", "reg"])
     loss, dW = _unpack_pair(result, record, "(loss, dW)")
 
     expect(np.ndim(loss) == 0, f"{name} must return the loss as a single number.", call=record,

@@ -29,16 +29,19 @@ flags submissions that mention ``settrace``, and a timed check still applies.
     True
 """
 
+import functools
 import os
 import sys
 import sysconfig
-import warnings
 
 import numpy as np
+
+from .core import quiet
 
 __all__ = ["lines_run", "library_paths"]
 
 
+@functools.lru_cache(maxsize=None)
 def library_paths():
     """Folders whose code is not the student's: the standard library and installed packages."""
     names = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -74,12 +77,11 @@ def lines_run(fn, *args, **kwargs):
             own_code[code] = counted
         return count_lines if counted else None
 
-    previous = sys.gettrace()
-    sys.settrace(on_call)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+    with quiet():   # entered before tracing starts, so its own lines are not counted
+        previous = sys.gettrace()
+        sys.settrace(on_call)
+        try:
             fn(*args, **kwargs)
-    finally:
-        sys.settrace(previous)
+        finally:
+            sys.settrace(previous)
     return count
