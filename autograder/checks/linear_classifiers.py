@@ -8,10 +8,10 @@ speed ratio of the vectorized SVM loss and numerical stability of softmax.
 classifier's test accuracy).
 """
 
-import contextlib
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from course.check import linear_classifiers as public
 from course.check.core import call, expect, expect_close, quiet, timed
@@ -93,19 +93,6 @@ def _problem(n, d, c, seed, scale=1.0):
     return W, X, y
 
 
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Time single-threaded, so the ratio measures vectorization, not core count
-    (multi-threaded BLAS on a busy 2-core machine is erratic)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # still measures, just noisier
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 # ----------------------------------------------------------------------------
 # Checks
 # ----------------------------------------------------------------------------
@@ -180,7 +167,9 @@ def check_svm_loss_vectorized(fn):
     ref = svm_reference(W, X, y, 5e-5)
     expect_close(loss, ref[0], what="loss", call=record, tol=1e-7,
                  cause="it disagrees with the reference on a CIFAR-sized problem (N=500, D=3073, C=10)")
-    with _one_blas_thread(), quiet():
+    # one BLAS thread: the ratio measures vectorization, not the core count (multi-threaded BLAS
+    # on a busy 2-core machine is erratic)
+    with threadpool_limits(limits=1, user_api="blas"), quiet():
         times = _race(fn, W, X, y, 5e-5)
         if times[0] / times[2] < required_speedup(*times[:2]):  # a second look before failing
             times = tuple(map(min, times, _race(fn, W, X, y, 5e-5)))
