@@ -29,6 +29,9 @@ CELL_TIMEOUT = {
     "01_linear_classifiers": 180,
     "02_neural_networks": 300,
     "03_optimization": 300,
+    # EfficientNet-Lite0 at 64 px: its first fit (tracing the gradient of 200 layers) and the first load of the
+    # ImageNet weights (converted once from the installed package, then cached) take tens of seconds on a slow CPU.
+    "06_transfer_learning": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full
