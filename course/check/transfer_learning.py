@@ -310,18 +310,22 @@ def _head_of(model, channels, num_classes):
 
 
 def _build(fn, base, num_classes, dropout, cause=None):
+    """``fn(base, num_classes, dropout=dropout)`` through ``call``; returns ``(model, text)``, where ``text``
+    is the call as a student would write it, for messages."""
     import keras
 
+    text = f"build_feature_extractor(base, {num_classes}, dropout={dropout})"
     try:
-        model, record = call(fn, base, num_classes, dropout=dropout, name="build_feature_extractor",
-                             arg_names=["base", "num_classes"])
+        model, _ = call(fn, base, num_classes, dropout=dropout, name="build_feature_extractor",
+                        arg_names=["base", "num_classes"])
     except CheckFailure as e:
-        if cause is None:
-            raise
-        raise CheckFailure(f"{e}\n  likely cause: {cause}") from None
-    expect(isinstance(model, keras.Model), f"{record} must return a keras.Model.", call=record,
-           got=type(model).__name__, expected="a keras.Model", cause=CAUSE_NOT_MODEL)
-    return model, record
+        message = str(e).replace("build_feature_extractor(base, num_classes, dropout=dropout)", text)
+        message = message.replace("base = a function", f"base = a Keras model {base.name!r} with output shape "
+                                                        f"{base.output_shape}")
+        raise CheckFailure(message + (f"\n  likely cause: {cause}" if cause else "")) from None
+    expect(isinstance(model, keras.Model), f"{text} must return a keras.Model.", got=type(model).__name__,
+           expected="a keras.Model", cause=CAUSE_NOT_MODEL)
+    return model, text
 
 
 def run_feature_extractor_case(fn, base, num_classes, seed=0, n=12):
@@ -345,8 +349,8 @@ def run_feature_extractor_case(fn, base, num_classes, seed=0, n=12):
     y = rng.integers(0, num_classes, n)
     pooled_base = len(out_shape) == 1
 
-    model, record = _build(fn, base, num_classes, 0.0, cause=CAUSE_POOL_POOLED if pooled_base else None)
-    what = f"{record.signature()} with dropout=0.0, for a base {base.name!r} of output shape {(None, *out_shape)}"
+    model, call_text = _build(fn, base, num_classes, 0.0, cause=CAUSE_POOL_POOLED if pooled_base else None)
+    what = f"{call_text}, for a base {base.name!r} of output shape {(None, *out_shape)},"
     got_in = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else model.input_shape
     expect(got_in == in_shape, f"{what} returned a model that takes inputs of another shape than base.",
            got=f"inputs of shape {(None, *got_in) if isinstance(got_in, tuple) else got_in}",
@@ -370,18 +374,18 @@ def run_feature_extractor_case(fn, base, num_classes, seed=0, n=12):
     try:
         fit_steps(model, x, y)
     except Exception as e:
-        raise CheckFailure(f"Training the model of {record.signature()} with fit (SGD, sparse categorical "
+        raise CheckFailure(f"Training the model of {call_text} with fit (SGD, sparse categorical "
                            f"cross-entropy) failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
                            ) from None
     moved = changed_layers(before_base, snapshot_weights(base))
     if moved:
         only_bn = all(isinstance(base.get_layer(name), keras.layers.BatchNormalization) for name in moved)
         raise CheckFailure(
-            f"A fit step on the model of {record.signature()} changed the weights of the base's layers "
+            f"A fit step on the model of {call_text} changed the weights of the base's layers "
             f"{', '.join(moved)}; the base must not change at all, moving statistics included.\n"
             f"  likely cause: {CAUSE_BN_NOT_FROZEN if only_bn else CAUSE_BASE_NOT_FROZEN}")
     expect(bool(changed_layers(before_model, snapshot_weights(model))),
-           f"A fit step on the model of {record.signature()} changed none of its weights.", show_values=False,
+           f"A fit step on the model of {call_text} changed none of its weights.", show_values=False,
            cause="the new Dense head must be trainable: freeze the base, not the head")
 
     # Only the head trains: exactly (C + 1) * K parameters, in one kernel and one bias.
@@ -423,7 +427,7 @@ def run_feature_extractor_case(fn, base, num_classes, seed=0, n=12):
     with quiet():
         train_out = np.asarray(keras.ops.convert_to_numpy(model(x, training=True)), np.float64)
     expect(matches(train_out, got, TOL, normwise=True),
-           f"The model of {record.signature()} with dropout=0.0 gives other outputs in training mode than in "
+           f"The model of {call_text} gives other outputs in training mode than in "
            f"inference mode.", got=train_out, expected=got,
            cause=CAUSE_DROPOUT_RATE + " (with dropout=0.0 nothing is dropped); and every layer of the base frozen, "
                                       "so that BatchNormalization runs in inference mode")
@@ -434,18 +438,18 @@ def run_feature_extractor_case(fn, base, num_classes, seed=0, n=12):
     with quiet():
         after = predict_inference(model, x)
     expect(not matches(after, got, 1e-6, normwise=True),
-           f"The model of {record.signature()} does not run base itself: changing base's weights does not change "
+           f"The model of {call_text} does not run base itself: changing base's weights does not change "
            f"the model's output.", show_values=False, cause=CAUSE_COPY)
 
     # Dropout at the given rate: 0.5 makes training-mode outputs random.
-    model, record = _build(fn, base, num_classes, 0.5)
+    model, call_text = _build(fn, base, num_classes, 0.5)
     with quiet():
         inference = predict_inference(model, x)
         draws = [np.asarray(keras.ops.convert_to_numpy(model(x, training=True)), np.float64) for _ in range(2)]
     expect(not (matches(draws[0], inference, 1e-6, normwise=True) and matches(draws[1], inference, 1e-6,
                                                                              normwise=True)),
-           f"The model of build_feature_extractor(base, {num_classes}, dropout=0.5) gives the same output in training "
-           f"mode as in inference mode: no dropout.", show_values=False, cause=CAUSE_NO_DROPOUT)
+           f"The model of {call_text} gives the same output in training mode as in inference mode: no dropout.",
+           show_values=False, cause=CAUSE_NO_DROPOUT)
 
 
 def check_build_feature_extractor(fn):
@@ -491,7 +495,8 @@ def run_feature_model_case(fn, base, layer_name, pooling, x, expected, candidate
         with quiet():
             got = predict_inference(model, x)
     except Exception as e:
-        raise CheckFailure(f"The model of {record.signature()} failed on base's input {x.shape}: "
+        raise CheckFailure(f"The model of feature_model(base, {layer_name!r}, pooling={pooling!r}) failed on base's "
+                           f"input {x.shape}: "
                            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}\n"
                            f"  likely cause: {CAUSE_FM_INPUTS}") from None
     what = f"The model of feature_model(base, {layer_name!r}, pooling={pooling!r})"
