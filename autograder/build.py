@@ -287,9 +287,17 @@ def build(course, only=None, fast=True, log=print, keep_students=False, workers=
             check_workers(executor, grading_environment(course.root))
         log(f"building {len(assignments)} notebook(s) on a {executor.description}")
         root = course.root if local else None
-        pending = {}   # future -> (assignment, what)
-        for a in assignments:   # the runs first: they take longest
+        pending = {}   # future -> (assignment, "run" or its GradingJob)
+
+        def run(a):
             pending[executor.submit(run_source_task, a.id, fast, root, key=f"run-{a.id}")] = (a, "run")
+
+        # Tasks start in the order they are submitted. The first runs keep the workers busy while
+        # this process releases every assignment; then each notebook's gradings, then the next
+        # notebook's run: notebooks finish (and are reported) one after another.
+        started = assignments[:executor.workers]
+        for a in started:
+            run(a)
         for student in BUILD_STUDENTS:
             course.remove_student(student)
         released = course.release_all(assignments)
@@ -304,7 +312,11 @@ def build(course, only=None, fast=True, log=print, keep_students=False, workers=
         releases = pack_releases(course, graded, protect=(course.build_dir,))
         shared = {aid: executor.share(rel) for aid, rel in releases.items()}
         jobs = {}
-        for a in graded:
+        for a in assignments:
+            if a not in started:
+                run(a)
+            if a not in graded:
+                continue
             try:
                 jobs[a.id] = _build_jobs(course, a)
             except CourseError as e:

@@ -112,6 +112,7 @@ class LocalPool(Executor):
         self._pools = [None] * self._n
         self._lock = threading.Lock()
         self._closed = False
+        self._busy = 0
         self._threads = [threading.Thread(target=self._slot, args=(k,), daemon=True, name=f"grading-slot-{k}")
                          for k in range(self._n)]
         for t in self._threads:
@@ -141,6 +142,8 @@ class LocalPool(Executor):
             future, fn, args, deaths = item
             if deaths == 0 and not future.set_running_or_notify_cancel():
                 continue
+            with self._lock:
+                self._busy += 1
             try:
                 value = self._pool(k).submit(fn, *args).result()
             except BrokenProcessPool:
@@ -154,6 +157,9 @@ class LocalPool(Executor):
             except BaseException as e:  # the task raised: its future carries the exception
                 future.set_exception(e)
                 continue
+            finally:
+                with self._lock:
+                    self._busy -= 1
             future.set_result(value)
 
     def submit(self, fn, *args, key=None):
@@ -184,11 +190,27 @@ class LocalPool(Executor):
         return out
 
     def close(self):
+        """Stop the pool. Tasks still queued are cancelled; tasks still running (the caller gave up:
+        an error, Ctrl-C) are killed with their process trees."""
         if self._closed:
             return
         self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and not item[0].cancel() and not item[0].done():   # a retry: already running
+                item[0].set_exception(RuntimeError("the pool was closed before this task ran again"))
         for _ in self._threads:
             self._queue.put(None)
+        with self._lock:
+            busy = self._busy
+        if busy:
+            from autograder.runner import kill_tree
+
+            for pid in self.pids():
+                kill_tree(pid)
         for t in self._threads:
             t.join()
         for k in range(self._n):

@@ -83,6 +83,24 @@ def test_a_worker_that_grades_differently_is_refused_with_what_differs():
     assert differences(here, here) == []
 
 
+def test_a_task_that_lost_its_worker_is_reported_and_a_mismatched_worker_stops_the_run():
+    import concurrent.futures as cf
+
+    from autograder.grade import result_of
+    from autograder.task import EnvironmentMismatch, GradingJob
+    from autograder.workspace import limits_for
+
+    job = GradingJob("alice", "00_warmup", {"warmup.ipynb": b"{}"}, limits_for("00_warmup"))
+    died = cf.Future()
+    died.set_exception(WorkerDied("the worker process died 3 time(s) while running this task"))
+    r = result_of(job, died)
+    assert (r.student, r.status) == ("alice", "not graded") and "died under this submission" in r.notebooks[0].note
+    mismatch = cf.Future()
+    mismatch.set_exception(EnvironmentMismatch("worker host:1 does not grade like the client: numpy: ..."))
+    with pytest.raises(CourseError, match="does not grade like the client"):
+        result_of(job, mismatch)
+
+
 def test_scheduler_without_workers_or_dask_is_a_clear_error():
     why = engine.dask_available()
     if why:
@@ -158,6 +176,9 @@ def _kill_one_busy_worker(pids, timeout=120):
 
 def _check_faulty_run(course, report, killed, reference_csv):
     assert killed, "no worker was caught grading (nothing was killed)"
+    print(f"\n{report.executor}: killed worker pid {killed['pid']} while it graded {killed['student']} "
+          f"({len(killed['below'])} processes below it); graded again by "
+          f"{report.by_student()[(killed['student'], classroom.ASSIGNMENT)].worker} in {report.seconds:.1f} s")
     assert report.grades_csv.read_bytes() == reference_csv          # as if nothing had happened
     assert sorted(r.student for r in report.results) == sorted(CLASS)   # every student graded once
     victim = report.by_student()[(killed["student"], classroom.ASSIGNMENT)]
@@ -192,3 +213,43 @@ def test_a_dask_worker_killed_mid_class_is_retried_elsewhere_and_changes_nothing
                                         kill=lambda ex: _kill_one_busy_worker(lambda: list(ex.pids().values())))
         assert "Dask cluster" in report.executor
     _check_faulty_run(course, report, killed, reference)
+
+
+def _sleep_forever():
+    time.sleep(3600)
+
+
+def test_closing_the_pool_with_a_task_running_kills_it_and_cancels_the_queue():
+    pool = LocalPool(1)
+    running = pool.submit(_sleep_forever)
+    queued = pool.submit(_square, 2)
+    deadline = time.time() + 60
+    while not pool.pids() and time.time() < deadline:
+        time.sleep(0.1)
+    pids = pool.pids()
+    time.sleep(0.5)
+    start = time.time()
+    pool.close()                       # e.g. Ctrl-C in `course grade`: must not wait an hour
+    assert time.time() - start < 30
+    assert queued.cancelled() and running.done()
+    assert pids and not any(os.path.exists(f"/proc/{p}") and
+                            open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z" for p in pids)
+
+
+@pytest.mark.slow
+def test_the_release_sent_to_workers_is_the_assignment_without_any_student(small_class, reference, tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.course_dir import CourseDir
+    from autograder.workspace import pack_release
+
+    root, base, _ = small_class
+    course = CourseDir(root=root, build_dir=base / "engine_reference")   # graded: its gradebook has the class
+    release = pack_release(course, classroom.ASSIGNMENT)
+    assert release.notebooks == ("warmup",) and len(release.trusted) == 4 and "warmup.ipynb" in release.released
+    (tmp_path / "gradebook.db").write_bytes(release.gradebook)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "cnn-course") as gb:
+        assert gb.students == [] and [a.name for a in gb.assignments] == [classroom.ASSIGNMENT]
+    with course.gradebook() as gb:
+        assert sorted(s.id for s in gb.students) == sorted(CLASS)           # the client's is untouched
+    assert pack_release(course, classroom.ASSIGNMENT).digest == release.digest   # same content, same cache key

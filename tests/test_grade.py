@@ -157,6 +157,19 @@ def test_grading_the_same_class_twice_gives_identical_grades_csv(request, tmp_pa
     scores = course.scores("00_warmup", "wrong")
     assert {c.grade_id: c.points for c in scores.cells if c.autograded} == classroom.CASE["wrong"].points
 
+    # A TA grades wrong's written answer in the formgrader; a regrade keeps it, and it is no longer pending.
+    with course.gradebook() as gb:
+        gb.find_grade("answer_normalization_statistics", "warmup", "00_warmup", "wrong").manual_score = 1.5
+        gb.db.commit()
+    third = grade_class(course, submitted, workers=2, log=lambda *a: None)
+    assert third.grades_csv.read_text().splitlines()[1:] == ["right,00_warmup,8,8,10,yes,ok,",
+                                                            "wrong,00_warmup,5.5,5.5,10,no,ok,"]
+    written = third.by_student()[("wrong", "00_warmup")].notebooks[0].cell("answer_normalization_statistics")
+    assert (written.points, written.manual_pending) == (1.5, False)
+    page = (course.build_dir / "feedback" / "wrong" / "00_warmup" / "warmup.html").read_text()
+    assert "1.5 / 2" in page
+    assert not course.scores("00_warmup", "wrong").manual_pending and course.scores("00_warmup", "right").manual_pending
+
 
 def test_kill_tree_reaches_a_grandchild_in_its_own_session():
     import time
