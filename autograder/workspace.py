@@ -17,8 +17,9 @@ submission::
         trusted.txt              the graded test cells' hashes, for the guard
 
 ``<base>`` is ``$COURSE_GRADING_TMP`` or ``<tmp>/course-grading-<uid>``; the unpacked
-release is cached there per process (``release-<digest>/``) and each task's folder is
-removed when the task ends. Nothing here writes to the client's build folder.
+release is cached there per machine (``release-<digest>/``) and each task's folder is
+removed when the task ends (or, left by a killed worker, a day later). Nothing here writes
+to the client's build folder.
 """
 
 import hashlib
@@ -27,6 +28,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,8 @@ __all__ = ["KERNEL_NAME", "ENV_BASE", "Limits", "limits_for", "Release", "pack_r
 
 KERNEL_NAME = "course-grading"
 ENV_BASE = "COURSE_GRADING_TMP"
+#: A task folder this old was left by a worker that was killed before it could remove it.
+STALE_S = 24 * 3600
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".DS_Store")
 
 
@@ -167,6 +171,7 @@ class Workspace:
     def __init__(self, release, root, base=None):
         self.release, self.root = release, Path(root)
         self.base = Path(base) if base else base_dir()
+        _sweep(self.base)
         self.folder = self.base / f"task-{uuid.uuid4().hex[:12]}"
         unpacked = _unpacked(release, self.base)
         (self.folder / "logs").mkdir(parents=True)
@@ -226,6 +231,17 @@ class Workspace:
         env[ENV_ALLOWED] = str(self.root / "course")
         env["PYTHONUNBUFFERED"] = "1"
         return env
+
+
+def _sweep(base):
+    """Remove task folders older than :data:`STALE_S` (a killed worker cannot remove its own)."""
+    now = time.time()
+    for folder in base.glob("task-*"):
+        try:
+            if now - folder.stat().st_mtime > STALE_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _short_tmp():
