@@ -3,8 +3,8 @@
 * **Browser**: Debian's ``chromium`` (``make test`` installs it, see ``ensure_chromium.sh``),
   or ``COURSE_CHROMIUM``; driven by Playwright for Python with ``executable_path``, never a
   browser Playwright downloads. Without one the tests skip, saying why, except where the
-  browser should be there: under CI (``CI`` set) or as root with apt-get, a missing browser
-  fails the tests, so a broken set-up step cannot pass as a skip.
+  browser should be there (``browser_policy.py``): under CI or as root with apt-get, a
+  missing browser fails the tests, so a broken set-up step cannot pass as a skip.
 * **Environment**: the student's install (``pip install .``, no extras), made from this venv
   by :func:`student_install.make_student_env`: no nbgrader, hence no instructor tools.
 * **Server**: one ``python -m jupyterlab`` per test module, on 127.0.0.1, a free port, a
@@ -15,7 +15,6 @@
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_policy import INSTALL_HINT, find_chromium, must_not_skip
 from student_install import make_student_env
 
 #: What a student's laptop shows: the fold is the bottom of this window.
@@ -31,33 +31,21 @@ VIEWPORT = {"width": 1280, "height": 800}
 SERVER_START_TIMEOUT = 90
 
 
-def _must_not_skip():
-    """Why a missing browser is a failure here, or None where skipping is right."""
-    if os.environ.get("CI"):
-        return "CI is set: the test set-up (make test) must provide the browser"
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        return ("this machine could install it (root, apt-get): run `make test`, or "
-                "`sh tests/browser/ensure_chromium.sh`, which installs Debian's chromium")
-    return None
-
-
 def _unavailable(reason):
-    strict = _must_not_skip()
+    strict = must_not_skip()
     if strict:
         pytest.fail(f"{reason}; {strict}", pytrace=False)
-    pytest.skip(f"{reason} (install Debian's chromium, or set COURSE_CHROMIUM to a Chromium binary)")
+    pytest.skip(f"{reason} ({INSTALL_HINT})")
 
 
 @pytest.fixture(scope="session")
 def chromium_executable():
-    chosen = os.environ.get("COURSE_CHROMIUM")
-    if chosen:
-        if not (Path(chosen).is_file() and os.access(chosen, os.X_OK)):
-            pytest.fail(f"COURSE_CHROMIUM={chosen!r} is not an executable file", pytrace=False)
-        return chosen
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        found, why_not = find_chromium()
+    except ValueError as e:
+        pytest.fail(str(e), pytrace=False)
     if not found:
-        _unavailable("browser test: Debian's chromium is not installed")
+        _unavailable(f"browser test: {why_not}")
     return found
 
 
