@@ -151,7 +151,9 @@ class JupyterLab:
 @pytest.fixture(scope="module")
 def jupyter_lab(student_python, tmp_path_factory):
     """One JupyterLab server per test module, in the student's environment."""
+    start = time.monotonic()
     server = JupyterLab(student_python, tmp_path_factory.mktemp("jupyterlab"))
+    print(f"JupyterLab answered after {time.monotonic() - start:.1f} s")
     try:
         yield server
     finally:
