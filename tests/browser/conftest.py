@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_policy import INSTALL_HINT, find_chromium, must_not_skip
+from .browser_policy import INSTALL_HINT, find_chromium, must_not_skip
 from student_install import make_student_env
 
 #: What a student's laptop shows: the fold is the bottom of this window.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from browser_policy import find_chromium, must_not_skip
+from .browser_policy import find_chromium, must_not_skip
 
 
 def no_apt(name):

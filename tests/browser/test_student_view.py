@@ -120,10 +120,11 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(page, jupyter_lab, notebook, tmp_path_factory):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout   # installed: `page` exists
+
     path, at, n_cells = notebook
     start = time.monotonic()
     page.goto(jupyter_lab.url(f"lab/tree/{path.name}"))
-    notebook_area = page.locator(".jp-Notebook")
     first = page.locator(".jp-Notebook .jp-Cell").first
     first.wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
@@ -133,17 +134,22 @@ def run(page, jupyter_lab, notebook, tmp_path_factory):
     page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n",
                            arg=n_cells, timeout=60_000)    # cells render progressively
     first.locator(".jp-InputPrompt").first.click()         # select the first cell, command mode
-    notebook_area.press("Escape")
-    for i in range(n_cells):
+    shots = tmp_path_factory.mktemp("screenshots")
+    for i in range(n_cells):            # Shift+Enter runs the selected cell and selects the next
         cell = cells.nth(i)
         is_code = "jp-CodeCell" in (cell.get_attribute("class") or "")
         page.keyboard.press("Shift+Enter")
-        if is_code:
-            prompt = cell.locator(".jp-InputPrompt").first
-            prompt.wait_for(state="attached")
-            page.wait_for_function(
-                "el => /^\\[\\d+\\]:$/.test(el.textContent.trim())", arg=prompt.element_handle(),
-                timeout=RUN_TIMEOUT_MS)
+        if not is_code:
+            continue
+        prompt = cell.locator(".jp-InputPrompt").first
+        try:
+            page.wait_for_function("el => /^\\[\\d+\\]:$/.test(el.textContent.trim())",
+                                   arg=prompt.element_handle(), timeout=RUN_TIMEOUT_MS)
+        except PlaywrightTimeout as e:        # say where, and keep the page
+            page.screenshot(path=str(shots / "stuck.png"))
+            pytest.fail(f"cell {i} did not finish within {RUN_TIMEOUT_MS / 1000:g} s (prompt "
+                        f"{prompt.text_content()!r}; page: {shots / 'stuck.png'}; server log: "
+                        f"{jupyter_lab.log_path}): {type(e).__name__}", pytrace=False)
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:    # saved once the last cell's output is on disk
@@ -155,7 +161,6 @@ def run(page, jupyter_lab, notebook, tmp_path_factory):
         pytest.fail("JupyterLab did not save the notebook with its outputs within 30 s")
     seconds = time.monotonic() - start
     print(f"ran {n_cells} cells in the browser in {seconds:.1f} s")
-    shots = tmp_path_factory.mktemp("screenshots")
     return Run(page, path, at, shots)
 
 
