@@ -75,9 +75,8 @@ def rel_error(x, y):
 
 #: Arrays of at most this many entries are printed in full in a failure message ...
 MAX_ARRAY_ITEMS = 16
-#: ... and in its "called with" line (a 3x3 matrix, the size of the lectures' examples, in full:
-#: a student can paste the call and reproduce it).
-INPUT_ITEMS = 9
+#: ... and in its "called with" line.
+INPUT_ITEMS = 6
 
 
 def describe(value, max_items=MAX_ARRAY_ITEMS):
@@ -112,7 +111,8 @@ def describe(value, max_items=MAX_ARRAY_ITEMS):
         return f"({inner}{more})" if isinstance(value, tuple) else f"[{inner}{more}]"
     if isinstance(value, dict):
         inner = ", ".join(f"{k!r}: {describe(v, max_items)}" for k, v in list(value.items())[:max_items])
-        return "{" + inner + "}"
+        more = ", ..." if len(value) > max_items else ""
+        return "{" + inner + more + "}"
     if callable(value):
         return getattr(value, "__name__", "a function")
     text = repr(value)

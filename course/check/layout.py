@@ -31,8 +31,9 @@ def wrap_message(text, width=NOTEBOOK_COLUMNS):
 def wrap_message_line(line, width=NOTEBOOK_COLUMNS):
     """One line of a failure message as lines of at most ``width`` columns, where possible.
 
-    Breaks at spaces outside brackets that do not touch an ``=`` (``W = [[...]]`` stays
-    together); continuation lines are indented past the line's label. A value too long
+    Breaks after the items of a ``name = value, ...`` list, else at spaces outside
+    brackets that do not touch an ``=`` (``W = [[...]]`` stays together); continuation
+    lines are indented past the line's label. A value too long
     for a line of its own is broken between its rows (``] [``, one row a line) or after
     the commas of its items, aligned under its opening bracket.
 
@@ -51,8 +52,11 @@ def wrap_message_line(line, width=NOTEBOOK_COLUMNS):
         head, hang = label.group(0), " " * len(label.group(0))
     else:
         head, hang = line[:indent], " " * (indent + 4)
+    room = width - len(hang)
+    chunks = [piece for item in _items(line[len(head):])
+              for piece in ([item] if len(item.rstrip()) <= room else _chunks(item))]
     lines, current, empty = [], head, True        # empty: nothing after the label or indent yet
-    for chunk in _chunks(line[len(head):]):
+    for chunk in chunks:
         if not empty and len(current) + len(chunk.rstrip()) > width:
             lines.append(current.rstrip())
             current, empty = hang, True
@@ -69,6 +73,24 @@ def wrap_message_line(line, width=NOTEBOOK_COLUMNS):
         empty = False
     lines.append(current.rstrip())
     return lines
+
+
+def _items(text):
+    """``text`` cut after the commas that end an item of a ``name = value, ...`` list
+    (outside brackets, before the next ``name =``); one piece for other text."""
+    cuts, depth = [0], 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0 and _NEXT_ITEM.match(text, i + 1):
+            cuts.append(i + 2)
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
+
+
+_NEXT_ITEM = re.compile(r" [A-Za-z_]\w* = ")
 
 
 def _chunks(text):
