@@ -13,6 +13,7 @@
   where the machine has it.
 """
 
+import json
 import os
 import secrets
 import socket
@@ -119,6 +120,22 @@ class JupyterLab:
     def url(self, path=""):
         sep = "&" if "?" in path else "?"
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
+
+    def kernels(self):
+        """The server's running kernels (``/api/kernels``: execution_state, connections, ...)."""
+        with urllib.request.urlopen(self.url("api/kernels"), timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_for_connected_idle_kernel(self, timeout=120):
+        """Until one kernel runs, idle, with the page connected to it (a cell run before
+        that may never start)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kernels = self.kernels()
+            if kernels and all(k["execution_state"] == "idle" and k["connections"] >= 1 for k in kernels):
+                return kernels
+            time.sleep(0.3)
+        raise RuntimeError(f"no idle, connected kernel within {timeout} s: {self.kernels()}")
 
     def log(self):
         return self.log_path.read_text(errors="replace")

@@ -127,9 +127,8 @@ def run(page, jupyter_lab, notebook, tmp_path_factory):
     page.goto(jupyter_lab.url(f"lab/tree/{path.name}"))
     first = page.locator(".jp-Notebook .jp-Cell").first
     first.wait_for(timeout=60_000)
-    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
-                           " && /idle/i.test(document.querySelector('.jp-Notebook-ExecutionIndicator')"
-                           ".getAttribute('data-status') || '')", timeout=60_000)
+    jupyter_lab.wait_for_connected_idle_kernel()
+    page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=60_000)   # the status bar says so too
     cells = page.locator(".jp-Notebook .jp-Cell")
     page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n",
                            arg=n_cells, timeout=60_000)    # cells render progressively
@@ -153,7 +152,10 @@ def run(page, jupyter_lab, notebook, tmp_path_factory):
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:    # saved once the last cell's output is on disk
-        saved = json.loads(path.read_text())
+        try:
+            saved = json.loads(path.read_text())
+        except json.JSONDecodeError:      # caught while JupyterLab writes it
+            saved = {"cells": []}
         if len(saved["cells"]) >= n_cells and saved["cells"][n_cells - 1].get("outputs"):
             break
         time.sleep(0.2)
