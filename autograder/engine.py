@@ -54,7 +54,7 @@ def dask_available():
     try:
         import distributed  # noqa: F401
     except ImportError as e:
-        return f"dask.distributed is not installed ({e}): pip install '.[dask]'"
+        return f"dask.distributed is not installed ({e}): pip install -e '.[instructor,dask]'"
     return None
 
 

@@ -177,7 +177,7 @@ def parser():
     p.add_argument("--workers", type=int, help=f"grading processes on this machine (default: one per core, "
                                                 f"{default_workers()} here)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="grade on this Dask cluster instead of this machine (pip install '.[dask]'; "
+                   help="grade on this Dask cluster instead of this machine (pip install -e '.[instructor,dask]'; "
                         "see autograder/README.md)")
     p.add_argument("--assignment", help="grade only this assignment (id, name or number)")
     p.add_argument("--build-dir", help="nbgrader build directory (default $COURSE_BUILD_DIR or <repo>/course_build)")
