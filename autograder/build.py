@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import config
+from autograder import cells, config
 from autograder.course_dir import CourseDir, CourseError, NbgraderError, graded_cells
 from autograder.release_check import check_release_files, lint_source
 
@@ -107,20 +107,15 @@ def solution_submission(source_path, release_path, out_path):
     """The release with every nbgrader solution cell's source taken from the source notebook."""
     source = json.loads(Path(source_path).read_text(encoding="utf-8"))
     release = json.loads(Path(release_path).read_text(encoding="utf-8"))
-    answers = {}
-    for cell in source["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            answers[meta["grade_id"]] = cell["source"]
+    answers = {cells.grade_id(c): c["source"] for c in source["cells"] if cells.is_solution(c)}
     filled = copy.deepcopy(release)
     missing = []
     for cell in filled["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            if meta.get("grade_id") in answers:
-                cell["source"] = answers[meta["grade_id"]]
+        if cells.is_solution(cell):
+            if cells.grade_id(cell) in answers:
+                cell["source"] = answers[cells.grade_id(cell)]
             else:
-                missing.append(meta.get("grade_id"))
+                missing.append(cells.grade_id(cell))
     if missing:
         raise CourseError(f"release cells {missing} have no solution cell with that grade_id in {source_path}")
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +128,7 @@ def cell_errors(notebook_path):
     errors = {}
     nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
     for cell in nb["cells"]:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = cells.grade_id(cell)
         for out in cell.get("outputs", []) or []:
             if out.get("output_type") == "error":
                 evalue = (out.get("evalue") or "").strip().splitlines()
@@ -202,12 +197,12 @@ def build_assignment(course, assignment, fast=True, log=print, keep_students=Fal
     """
     a = course.assignment(assignment)
     result = BuildResult(a.id)
-    for grade_id, points, autograded in graded_cells(a.notebook):
-        if autograded:
-            result.auto_points += points
+    for cell in graded_cells(a.notebook):
+        if cell.autograded:
+            result.auto_points += cell.points
         else:
-            result.manual_points += points
-            result.manual_cells.append((grade_id, points))
+            result.manual_points += cell.points
+            result.manual_cells.append((cell.grade_id, cell.points))
     if result.auto_points == 0:
         result.problems.append(f"{a.id}: the source notebook has no autograded test cell with points")
     result.problems += lint_source(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)

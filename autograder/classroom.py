@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import cells
 from autograder.build import solution_submission
 
 ASSIGNMENT = "00_warmup"
@@ -31,19 +32,8 @@ FUNCTIONS = ("channel_mean_std", "normalize", "one_hot", "accuracy")
 TESTS = tuple(f"test_{f}" for f in FUNCTIONS)
 
 
-def _src(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _index(nb, grade_id):
-    for i, cell in enumerate(nb["cells"]):
-        if _gid(cell) == grade_id:
-            return i
-    raise KeyError(grade_id)
+_src = cells.source
+_index = cells.index_of
 
 
 def code_cell(source):

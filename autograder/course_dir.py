@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import config
+from autograder import cells, config
 from autograder.nbgrader_worker import PREFIX
 
 ASSIGNMENT_RE = re.compile(r"^(\d\d)_([A-Za-z0-9_]+)$")
@@ -118,15 +118,8 @@ class Scores:
 
 
 def graded_cells(notebook_path):
-    """``[(grade_id, points, autograded)]`` of the nbgrader graded cells of a notebook file."""
-    nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    cells = []
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade"):
-            autograded = cell["cell_type"] == "code" and not meta.get("solution")
-            cells.append((meta.get("grade_id", "?"), float(meta.get("points") or 0), autograded))
-    return cells
+    """The cells worth points of a notebook file (:class:`autograder.cells.GradedCell`), in order."""
+    return cells.graded_cells(json.loads(Path(notebook_path).read_text(encoding="utf-8")))
 
 
 class CourseDir:
@@ -411,24 +404,13 @@ class CourseDir:
                 raise CourseError(f"no graded submission of {a.id} by {student!r} in {self.db_url}: "
                                   f"submit and autograde it first") from None
             for nb in sub.notebooks:
+                solutions = {c.name for c in nb.notebook.solution_cells}
                 for grade in nb.grades:
-                    cell = grade.cell
-                    autograded = cell.cell_type == "code" and _is_test_cell(gb, cell)
+                    autograded = cells.classify(grade.cell.cell_type, True, grade.name in solutions) == cells.TEST
                     score = grade.manual_score if grade.manual_score is not None else (grade.auto_score or 0.0)
                     result.cells.append(CellScore(grade.name, float(score), float(grade.max_score),
                                                   autograded, bool(grade.needs_manual_grade)))
         return result
-
-
-def _is_test_cell(gb, grade_cell):
-    """A graded code cell that is not also a solution cell (i.e. an autograder test)."""
-    from nbgrader.api import MissingEntry
-
-    try:
-        gb.find_solution_cell(grade_cell.name, grade_cell.notebook.name, grade_cell.notebook.assignment.name)
-    except MissingEntry:
-        return True
-    return False
 
 
 def _with_python_bin(path):

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import cells as nbcells
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_MESSAGE_CHARS = 3000
 
@@ -91,16 +93,15 @@ def cell_results(notebook_path, scores=None, cell_timeout=None, memory_mb=None):
         for out in cell.get("outputs", []) or []:
             if out.get("output_type") == "stream":
                 notes += [ln.strip() for ln in _text(out.get("text")).splitlines() if ln.startswith("[grader]")]
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade"):
+        if not nbcells.is_grade(cell):
             continue
-        gid = meta.get("grade_id", "?")
-        autograded = cell.get("cell_type") == "code" and not meta.get("solution")
+        gid = nbcells.grade_id(cell) or "?"
+        autograded = nbcells.is_autograded_test(cell)
         errors = [o for o in cell.get("outputs", []) or [] if o.get("output_type") == "error"]
         if scores and gid in scores:
             points, max_points, autograded = scores[gid]
         else:
-            max_points = float(meta.get("points") or 0)
+            max_points = nbcells.points(cell)
             points = 0.0 if (errors or not autograded) else max_points
         message = ""
         if autograded and points < max_points:
@@ -127,10 +128,9 @@ def suspicious_code(notebook_path):
     nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
     found = set()
     for cell in nb.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")):
+        if cell.get("cell_type") != "code" or nbcells.is_autograded_test(cell):
             continue
-        src = _text(cell.get("source"))
+        src = nbcells.source(cell)
         found.update(t for t in SUSPICIOUS if t in src)
     return sorted(found)
 

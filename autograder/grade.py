@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import config
+from autograder import cells, config
 from autograder.course_dir import CourseDir, CourseError, _check_student_id
 from autograder.feedback import NotebookFeedback, cell_results, render_html, suspicious_code
 from autograder.kernel_guard import ENV_ALLOWED, ENV_MEMORY, ENV_PROTECTED, ENV_TRUSTED, cell_hash
@@ -155,14 +155,9 @@ def ensure_released(course, assignment, log=print):
 def trusted_hashes(course, assignment):
     """Hashes of the sources of the graded test cells, as nbgrader restores them (from the gradebook)."""
     a = course.assignment(assignment)
-    hashes = []
     with course.gradebook() as gb:
-        for nb in gb.find_assignment(a.id).notebooks:
-            solution = {c.name for c in nb.solution_cells}
-            for cell in nb.grade_cells:
-                if cell.cell_type == "code" and cell.name not in solution:
-                    hashes.append(cell_hash(gb.find_source_cell(cell.name, nb.name, a.id).source))
-    return sorted(hashes)
+        return sorted(cell_hash(gb.find_source_cell(c.grade_id, nb, a.id).source)
+                      for nb, graded in cells.released_cells(gb, a.id).items() for c in graded if c.autograded)
 
 
 def prepare_shard(course, shard, assignments):
@@ -272,25 +267,21 @@ def _shard_scores(shard_course, a, student):
         except MissingEntry:
             return None
         for nb in sub.notebooks:
-            cells = {}
-            solution = {c.name for c in nb.notebook.solution_cells}
+            solutions = {c.name for c in nb.notebook.solution_cells}
+            scores = {}
             for g in nb.grades:
-                autograded = g.cell.cell_type == "code" and g.name not in solution
+                autograded = cells.classify(g.cell.cell_type, True, g.name in solutions) == cells.TEST
                 score = g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
-                cells[g.name] = (float(score), float(g.max_score), autograded)
-            out[nb.name] = cells
+                scores[g.name] = (float(score), float(g.max_score), autograded)
+            out[nb.name] = scores
     return out
 
 
 def _released_cells(course, a):
     """``{notebook: [(grade_id, max, autograded)]}`` from the main gradebook (for ungraded submissions)."""
-    out = {}
     with course.gradebook() as gb:
-        for nb in gb.find_assignment(a.id).notebooks:
-            solution = {c.name for c in nb.solution_cells}
-            out[nb.name] = sorted((c.name, float(c.max_score), c.cell_type == "code" and c.name not in solution)
-                                  for c in nb.grade_cells)
-    return out
+        return {nb: [(c.grade_id, c.points, c.autograded) for c in graded]
+                for nb, graded in cells.released_cells(gb, a.id).items()}
 
 
 def restore_test_cells(submitted, released):
@@ -305,12 +296,7 @@ def restore_test_cells(submitted, released):
     """
     import copy
 
-    def gid(cell):
-        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-    def is_test(cell):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
+    gid, is_test = cells.grade_id, cells.is_autograded_test
 
     def anchor_of(cells, i):
         return next((gid(c) for c in reversed(cells[:i]) if gid(c)), None)

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import cells
+
 MARKERS = {
     "solution": ("BEGIN SOLUTION", "END SOLUTION"),
     "hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
@@ -60,15 +62,6 @@ def _where(secret):
     return f"cell {secret.cell}" + (f" ({secret.grade_id})" if secret.grade_id else "")
 
 
-def _source(cell):
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
 def is_trivial(line):
     """Blank, punctuation only, a bare keyword, or too short to mean anything."""
     text = line.strip()
@@ -82,11 +75,9 @@ def is_trivial(line):
 
 def split_cell(cell):
     """``(public_lines, [(kind, line), ...])`` of one source cell."""
-    src = _source(cell)
-    meta = _nbgrader(cell)
-    lines = src.splitlines()
+    lines = cells.source(cell).splitlines()
     has_solution_markers = any(MARKERS["solution"][0] in ln for ln in lines)
-    if meta.get("solution") and not has_solution_markers:
+    if cells.is_solution(cell) and not has_solution_markers:
         # nbgrader replaces the whole cell (code stub or "YOUR ANSWER HERE").
         kind = "written answer" if cell.get("cell_type") == "markdown" else "solution"
         return [], [(kind, ln) for ln in lines]
@@ -119,7 +110,7 @@ def secrets(source_nb, shown=False):
     for i, cell in enumerate(source_nb.get("cells", [])):
         public, secret = split_cell(cell)
         public_text.extend(public)
-        grade_id = _nbgrader(cell).get("grade_id", "")
+        grade_id = cells.grade_id(cell) or ""
         found.extend(Secret(i, grade_id, kind, ln.strip()) for kind, ln in secret)
     public_blob = "\n".join(public_text)
     found = [s for s in found if not is_trivial(s.line)]
@@ -142,7 +133,7 @@ def notebook_text(nb):
     """All text of a notebook: cell sources, then every output's text."""
     parts = []
     for cell in nb.get("cells", []):
-        parts.append(_source(cell))
+        parts.append(cells.source(cell))
         for out in cell.get("outputs", []) or []:
             text = out.get("text")
             if text is not None:
@@ -215,29 +206,30 @@ def lint_source(source_nb, name):
     solution cells.
     """
     problems = []
-    cells = source_nb.get("cells", [])
-    code_cells = [c for c in cells if c.get("cell_type") == "code"]
-    if code_cells and "parameters" not in code_cells[0].get("metadata", {}).get("tags", []):
+    all_cells = source_nb.get("cells", [])
+    code_cells = [c for c in all_cells if c.get("cell_type") == "code"]
+    if code_cells and "parameters" not in (code_cells[0].get("metadata") or {}).get("tags", []):
         problems.append(f"{name}: the first code cell (the set-up cell) is not tagged `parameters`")
     seen = {}
-    for i, cell in enumerate(cells):
-        meta = _nbgrader(cell)
-        src = _source(cell)
+    for i, cell in enumerate(all_cells):
+        src = cells.source(cell)
         if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
             problems.append(f"{name}: source cell {i} has outputs or an execution count; commit notebooks "
                             f"without outputs (Kernel > Restart and Clear Outputs)")
-        gid = meta.get("grade_id")
+        gid = cells.grade_id(cell)
         if gid:
             if gid in seen:
                 problems.append(f"{name}: grade_id {gid!r} is used by cells {seen[gid]} and {i}")
             seen.setdefault(gid, i)
-        if meta.get("grade") and not meta.get("points"):
+        if cells.is_grade(cell) and not cells.points(cell):
             problems.append(f"{name}: graded cell {i} ({gid}) has no points")
-        if meta.get("grade") and not meta.get("solution") and not meta.get("locked"):
+        # The metadata's own flag, as nbgrader's "Autograder tests" cell type writes it (nbgrader
+        # locks every test cell anyway; an unlocked one was made by hand and deserves a look).
+        if cells.is_autograded_test(cell) and not cells.nbgrader_metadata(cell).get("locked"):
             problems.append(f"{name}: graded test cell {i} ({gid}) is not locked")
-        if MARKERS["hidden test"][0] in src and not (meta.get("grade") and not meta.get("solution")):
+        if MARKERS["hidden test"][0] in src and not cells.is_autograded_test(cell):
             problems.append(f"{name}: cell {i} has hidden tests but is not a graded test cell "
-                            f"(nbgrader metadata grade: true, solution: false)")
-        if MARKERS["solution"][0] in src and not meta.get("solution"):
+                            f"(nbgrader metadata grade: true, solution: false, a code cell)")
+        if MARKERS["solution"][0] in src and not cells.is_solution(cell):
             problems.append(f"{name}: cell {i} has a solution region but is not an nbgrader solution cell")
     return problems

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import cells
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -28,13 +30,7 @@ def notebook_path(name):
 def solution_cells(path):
     """Source of every nbgrader solution code cell of the notebook at ``path``, in order."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = []
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell["cell_type"] == "code" and meta.get("solution"):
-            src = cell["source"]
-            cells.append("".join(src) if isinstance(src, list) else src)
-    return cells
+    return [cells.source(c) for c in nb["cells"] if c["cell_type"] == "code" and cells.is_solution(c)]
 
 
 def load(name):

@@ -1,7 +1,7 @@
 """Helper package for the "training CNNs" course.
 
 Importing ``course`` is cheap: no TensorFlow, no data. Sub-packages
-(``course.data``, ``course.layers``, ``course.models``, ``course.callbacks``,
+(``course.data``, ``course.layers``, ``course.models``, ``course.callbacks``, ``course.notebook``,
 ``course.check``, ``course.runtime``, ``course.plots``) load on first use.
 """
 
@@ -16,6 +16,7 @@ _SUBMODULES = {
     "data",
     "layers",
     "models",
+    "notebook",
     "plots",
     "runtime",
     "training",

@@ -23,6 +23,12 @@ def real_cifar10_dir():
     return None
 
 
+@pytest.fixture(scope="session")
+def real_data_dir():
+    """The folder holding real CIFAR-10, or None (see :func:`real_cifar10_dir`)."""
+    return real_cifar10_dir()
+
+
 @pytest.fixture
 def cifar10_dir():
     d = real_cifar10_dir()

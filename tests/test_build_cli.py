@@ -63,5 +63,6 @@ def test_kernel_env_is_made_for_grading(repo_root, tmp_path, monkeypatch):
 
 def test_warmup_points(repo_root):
     cells = graded_cells(repo_root / "notebooks" / "00_warmup" / "warmup.ipynb")
-    assert sum(p for _, p, auto in cells if auto) == 8
-    assert [(g, p) for g, p, auto in cells if not auto] == [("answer_normalization_statistics", 2.0)]
+    assert sum(c.points for c in cells if c.autograded) == 8
+    assert [(c.grade_id, c.points, c.kind) for c in cells if not c.autograded] == [
+        ("answer_normalization_statistics", 2.0, "manual")]

@@ -76,3 +76,101 @@ def test_call_keeps_student_warnings_off_stderr(capfd):
     out, _ = core.call(noisy, 1.0)
     assert np.isinf(out).all()
     assert capfd.readouterr().err == ""
+
+
+# ---------------------------------------------------------------- the shared dialect
+
+
+def test_diagnose_names_the_first_matching_wrong_formula_and_skips_none():
+    expected = np.array([1.0, 2.0, 3.0])
+    causes = [(None, "never"), (2 * expected, "summed instead of averaged"), (-expected, "wrong sign")]
+    assert core.diagnose(-expected, causes) == "wrong sign"
+    assert core.diagnose(expected + 1, causes, default="compare term by term") == "compare term by term"
+    assert core.diagnose(np.array([np.nan, 4.0, 6.0]), causes) is None          # NaN never matches
+    assert core.diagnose(2 * expected + 1e-3, [(2 * expected, "loose", 1e-2)]) == "loose"   # own tolerance
+    # normwise: entries near 0 do not spoil the match
+    near_zero = np.array([1e-12, 1.0])
+    assert not core.matches(near_zero * 1.5, near_zero, tol=1e-6)
+    assert core.matches(near_zero + [1e-12, 0.0], near_zero, tol=1e-6, normwise=True)
+
+
+def test_expect_tuple_says_what_came_back_and_how_to_end():
+    record = core.Call("svm_loss_naive", (1,), arg_names=["W"])
+    assert core.expect_tuple([1, 2], "(loss, dW)", call=record) == (1, 2)
+    with pytest.raises(core.CheckFailure) as e:
+        core.expect_tuple(3.5, "(loss, dW)", call=record)
+    msg = str(e.value)
+    assert "svm_loss_naive(W) must return 2 values, (loss, dW)." in msg
+    assert "got:         3.5" in msg and "end the function with `return loss, dW`" in msg
+    with pytest.raises(core.CheckFailure, match="a tuple of 3 items"):
+        core.expect_tuple((1, 2, 3), ("out", "cache"), call=record)
+
+
+def test_small_arrays_are_shown_and_large_ones_name_their_worst_entry():
+    got = np.arange(9.0).reshape(3, 3)
+    with pytest.raises(core.CheckFailure) as e:
+        core.expect_close(got, (got + np.eye(3)).tolist(), what="dx")
+    msg = str(e.value)
+    # both printed the same way, as arrays, in full
+    assert "got:         [[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]" in msg
+    assert "expected:    [[1. 1. 2.] [3. 5. 5.] [6. 7. 9.]]" in msg
+    big = np.ones((10, 10))
+    wrong = big.copy()
+    wrong[7, 3] = 5.0
+    with pytest.raises(core.CheckFailure) as e:
+        core.expect_close(wrong, big, what="dw")
+    msg = str(e.value)
+    assert "float64 array (10, 10), values in [1, 5]" in msg
+    assert "worst entry: index (7, 3): got 5, expected 1" in msg
+
+
+def test_thresholds_cite_their_reference_and_refuse_impossible_minimums():
+    table = core.Thresholds("test accuracy of your CNN", {
+        ("cifar10", "fast"): core.Threshold(0.40, 0.47, "fast run, seed 0, 2-core CPU, 2026-12-01"),
+        ("synthetic", "fast"): core.Threshold(0.60, 0.71, "fast run on the synthetic set"),
+    })
+    core.expect_accuracy(0.41, table, kind="cifar10", fast=True)
+    with pytest.raises(core.CheckFailure) as e:
+        core.expect_accuracy(0.35, table, kind="cifar10", fast=True, cause="train for the epochs given")
+    msg = str(e.value)
+    assert "The test accuracy of your CNN is 35.0% on CIFAR-10 (fast mode); the graded minimum is 40%." in msg
+    assert "reached 47.0%: fast run, seed 0, 2-core CPU, 2026-12-01" in msg
+    assert "likely cause: all the checks above must pass first; then train for the epochs given" in msg
+    with pytest.raises(core.CheckFailure, match="No graded minimum .* on data 'cifar10' in full mode"):
+        core.expect_accuracy(0.9, table, kind="cifar10", fast=False)
+    with pytest.raises(ValueError, match="the reference solution itself would fail"):
+        core.Threshold(0.5, 0.4, "a run")
+    with pytest.raises(ValueError, match="mode must be 'fast' or 'full'"):
+        core.Thresholds("x", {("cifar10", True): core.Threshold(0.1, 0.2, "r")})
+
+
+def test_a_failing_check_renders_as_its_message_only():
+    failure = core.CheckFailure("relu_backward(dout, cache) returned the wrong dx.\n  likely cause: the mask")
+    lines = failure._render_traceback_()
+    assert lines[0].endswith("CheckFailure\x1b[0m: relu_backward(dout, cache) returned the wrong dx.")
+    assert lines[1:] == ["  likely cause: the mask"]
+
+
+@pytest.mark.slow
+def test_in_a_jupyter_kernel_the_student_sees_no_check_frames(tmp_path):
+    """IPython uses _render_traceback_: the error output holds the message, not course/check frames,
+    and the cell still counts as failed (an error output), which is what nbgrader grades."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder import config
+    from conftest import REPO_ROOT
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys; sys.path.insert(0, %r)\n"
+        "from course.check.core import call, expect_close\n"
+        "def f(x):\n    return x * 3\n"
+        "out, record = call(f, 2.0, arg_names=['x'])\n"
+        "expect_close(out, 4.0, what='output', call=record, cause='the factor is 2')" % str(REPO_ROOT))])
+    NotebookClient(nb, timeout=60, kernel_name=config.KERNEL_NAME, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "CheckFailure"
+    shown = "\n".join(error.traceback)
+    assert "f(x) returned the wrong output." in shown and "likely cause: the factor is 2" in shown
+    assert "course/check" not in shown and "core.py" not in shown and "Traceback" not in shown

@@ -16,6 +16,7 @@ Numpy only: importing this never pulls TensorFlow in.
 
 import contextlib
 import copy
+import dataclasses
 import time
 import warnings
 
@@ -24,19 +25,37 @@ import numpy as np
 __all__ = [
     "CheckFailure",
     "Call",
+    "Threshold",
+    "Thresholds",
     "call",
     "describe",
+    "diagnose",
     "expect",
+    "expect_accuracy",
     "expect_close",
     "expect_shape",
+    "expect_tuple",
+    "matches",
     "quiet",
     "rel_error",
     "timed",
+    "worst_entry",
 ]
 
 
 class CheckFailure(AssertionError):
-    """A check failed; the message is written for the student."""
+    """A check failed; the message is written for the student.
+
+    In a notebook, IPython shows only the message (``_render_traceback_``):
+    the frames of the check itself are noise to a student and push the two
+    lines that matter below the fold. nbgrader still records the cell as
+    failed (the output is an error), and its feedback shows the same message.
+    """
+
+    def _render_traceback_(self):
+        lines = str(self).splitlines() or [""]
+        red, reset = "\x1b[0;31m", "\x1b[0m"
+        return [f"{red}{type(self).__name__}{reset}: {lines[0]}", *lines[1:]]
 
 
 def rel_error(x, y):
@@ -46,11 +65,37 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
 
 
-def describe(value, max_items=6):
-    """A short, readable description of ``value`` for a failure message."""
+#: Arrays of at most this many entries are printed in full in a failure message ...
+MAX_ARRAY_ITEMS = 16
+#: ... and in its "called with" line.
+INPUT_ITEMS = 6
+
+
+def describe(value, max_items=MAX_ARRAY_ITEMS):
+    """A short, readable description of ``value`` for a failure message.
+
+    Arrays of up to ``max_items`` entries are printed in full (on one line);
+    larger ones as dtype, shape and value range. The "called with" line of a
+    message uses a smaller ``max_items`` (inputs are context; results are
+    what the student compares).
+
+    >>> describe(np.array([[1.0, 2.5], [0.0, -1.0]]))
+    '[[ 1.   2.5] [ 0.  -1. ]]'
+    >>> describe(np.zeros((30, 4)))
+    'float64 array (30, 4), values in [0, 0]'
+    """
     if isinstance(value, np.ndarray):
         if value.size <= max_items:
-            return np.array2string(value, precision=4, separator=" ", threshold=max_items)
+            text = np.array2string(value, precision=4, separator=" ", threshold=max_items,
+                                   max_line_width=10_000)
+            return text.replace("\n", "")
+        if value.size and np.issubdtype(value.dtype, np.number) and not np.iscomplexobj(value):
+            finite = value[np.isfinite(value)] if np.issubdtype(value.dtype, np.floating) else value
+            if finite.size:
+                lo, hi = np.min(finite), np.max(finite)
+                nonfinite = "" if finite.size == value.size else f", {value.size - finite.size} NaN/inf"
+                return f"{value.dtype} array {value.shape}, values in [{lo:.4g}, {hi:.4g}]{nonfinite}"
+            return f"{value.dtype} array {value.shape}, all NaN/inf"
         return f"{value.dtype} array {value.shape}"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
@@ -84,7 +129,7 @@ class Call:
 
     def inputs(self):
         pairs = list(zip(self.arg_names, self.args)) + list(self.kwargs.items())
-        return ", ".join(f"{n} = {describe(v)}" for n, v in pairs)
+        return ", ".join(f"{n} = {describe(v, INPUT_ITEMS)}" for n, v in pairs)
 
     def __str__(self):
         return self.signature()
@@ -199,6 +244,95 @@ def expect_shape(value, shape, *, what, call=None, cause=None):
         ))
 
 
+def _comparable(value, as_float):
+    """``value`` for a message, printed the way its counterpart is (a list as an array)."""
+    return as_float if as_float.ndim else float(as_float)
+
+
+def worst_entry(got, expected):
+    """Where ``got`` and ``expected`` differ most (relative error), as text for a message.
+
+    >>> worst_entry(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 5.0]]))
+    'index (1, 1): got 4, expected 5'
+    """
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+    err = np.where(np.isnan(err), np.inf, err)
+    index = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
+    return (f"index {tuple(int(i) for i in index)}: got {got[index]:.6g}, expected {expected[index]:.6g}")
+
+
+def matches(got, value, tol=1e-6, *, normwise=False):
+    """Whether ``got`` equals ``value`` within ``tol``: same shape, finite, and
+    ``rel_error(got, value) <= tol`` (``normwise``: ``max|got - value| <= tol *
+    max|value|``, for values with entries near 0). Never raises.
+
+    >>> matches([1.0, 2.0], np.array([1.0, 2.0 + 1e-9])), matches([1.0], [1.0, 2.0])
+    (True, False)
+    """
+    try:
+        got = np.asarray(got, dtype=np.float64)
+        value = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != value.shape or not np.all(np.isfinite(got)):
+        return False
+    if normwise:
+        scale = max(1e-300, float(np.max(np.abs(value), initial=0.0)))
+        return bool(np.max(np.abs(got - value), initial=0.0) <= tol * scale)
+    return rel_error(got, value) <= tol
+
+
+def diagnose(got, candidates, *, tol=1e-6, normwise=False, default=None):
+    """Which known wrong formula ``got`` matches: the cause of the first candidate it matches.
+
+    ``candidates`` holds ``(value, cause)`` pairs, or ``(value, cause, tol)``
+    with a tolerance of its own; a ``None`` value is skipped (a mistake that
+    cannot be told apart on this input). Returns ``default`` when none matches.
+    The checks compute each candidate from the same inputs as the expected
+    value, so a student hears "the gradient is summed instead of averaged"
+    rather than only "wrong".
+
+    >>> diagnose(6.0, [(3.0, "averaged, not summed"), (6.0, "summed instead of averaged")])
+    'summed instead of averaged'
+    >>> diagnose(5.0, [(3.0, "averaged, not summed")], default="compare with the formula")
+    'compare with the formula'
+    """
+    for value, cause, *own_tol in candidates:
+        if value is not None and matches(got, value, own_tol[0] if own_tol else tol, normwise=normwise):
+            return cause
+    return default
+
+
+def expect_tuple(result, names, *, call, cause=None):
+    """Check that a function returned a tuple of the named values; return it as a tuple.
+
+    ``names`` is ``"(loss, dW)"`` or ``("loss", "dW")``. The failure message
+    says what came back and how the function should end.
+
+    >>> expect_tuple((1.0, 2.0), "(loss, dW)", call=Call("svm_loss"))
+    (1.0, 2.0)
+    """
+    if isinstance(names, str):
+        names = tuple(n.strip() for n in names.strip("() ").split(","))
+    names = tuple(names)
+    what = "(" + ", ".join(names) + ")"
+    ok = isinstance(result, (tuple, list)) and len(result) == len(names)
+    if not ok:
+        if isinstance(result, (tuple, list)):
+            got = f"a {type(result).__name__} of {len(result)} item{'s' if len(result) != 1 else ''}"
+        else:
+            got = describe(result)
+        raise CheckFailure(_message(
+            f"{call} must return {len(names)} values, {what}." if len(names) > 1 else f"{call} must return {what}.",
+            call, got, f"a tuple {what}",
+            cause or f"end the function with `return {', '.join(names)}`",
+        ))
+    return tuple(result)
+
+
 def expect_close(value, expected, *, what, call=None, tol=1e-7, cause=None):
     """Fail unless ``value`` matches ``expected`` within relative error ``tol``."""
     expected_arr = np.asarray(expected, dtype=np.float64)
@@ -219,10 +353,97 @@ def expect_close(value, expected, *, what, call=None, tol=1e-7, cause=None):
         ))
     err = rel_error(got_arr, expected_arr)
     if not err <= tol:
+        extra = f"relative error {err:.1e}, tolerance {tol:.0e}"
+        if expected_arr.size > MAX_ARRAY_ITEMS:
+            extra += f"\n  worst entry: {worst_entry(got_arr, expected_arr)}"
         raise CheckFailure(_message(
             f"{call or 'your function'} returned the wrong {what}.",
-            call, value, expected, cause,
-            extra=f"relative error {err:.1e}, tolerance {tol:.0e}",
+            call, _comparable(value, got_arr), _comparable(expected, expected_arr), cause, extra=extra,
+        ))
+
+
+# --------------------------------------------------------------------------- graded results
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """The graded minimum of an experiment's result, and the reference run it was set from.
+
+    ``minimum`` is what a student's run must reach; ``measured`` what the
+    reference solution reached, and ``reference`` how (data, mode, seed,
+    machine, date), so an instructor can see why the bar is where it is.
+    """
+
+    minimum: float
+    measured: float
+    reference: str
+
+    def __post_init__(self):
+        if not self.minimum <= self.measured:
+            raise ValueError(f"Threshold minimum {self.minimum} is above the measured reference {self.measured}: "
+                             f"the reference solution itself would fail ({self.reference})")
+
+
+class Thresholds:
+    """A notebook's graded thresholds for one result, keyed by data kind and mode.
+
+    >>> table = Thresholds("test accuracy of the tuned classifier", {
+    ...     ("cifar10", "fast"): Threshold(0.30, 0.342, "fast run, seed 0, 2026-11-22"),
+    ...     ("synthetic", "fast"): Threshold(0.18, 0.25, "fast run on the synthetic set, seed 0"),
+    ... })
+    >>> table.lookup("cifar10", fast=True).minimum
+    0.3
+    """
+
+    def __init__(self, what, table):
+        self.what = str(what)
+        self.table = {}
+        for key, threshold in dict(table).items():
+            kind, mode = key
+            if mode not in ("fast", "full"):
+                raise ValueError(f"Thresholds key {key!r}: mode must be 'fast' or 'full'")
+            if not isinstance(threshold, Threshold):
+                raise TypeError(f"Thresholds[{key!r}] must be a Threshold(minimum, measured, reference)")
+            self.table[(kind, mode)] = threshold
+
+    def lookup(self, kind, fast):
+        mode = "fast" if fast else "full"
+        try:
+            return self.table[(kind, mode)]
+        except KeyError:
+            known = ", ".join(f"{k} ({m})" for k, m in self.table)
+            raise CheckFailure(
+                f"No graded minimum for the {self.what} on data {kind!r} in {mode} mode (known: {known}).\n"
+                f"  likely cause: the set-up or data cell was changed; restore it and run the notebook from the top"
+            ) from None
+
+    def __repr__(self):
+        return f"Thresholds({self.what!r}, {self.table!r})"
+
+
+def expect_accuracy(accuracy, thresholds, *, kind, fast, cause=None):
+    """Fail unless ``accuracy`` (a fraction) reaches the graded minimum for this data kind and mode.
+
+    The message gives the student's figure, the minimum, the reference run
+    it came from, and ``cause``; it always reminds that the checks above must
+    pass first (a failing earlier function is the most common reason).
+    """
+    threshold = thresholds.lookup(kind, fast)
+    try:
+        accuracy = float(accuracy)
+    except (TypeError, ValueError):
+        raise CheckFailure(f"The {thresholds.what} must be a number; got {describe(accuracy)}.") from None
+    if not accuracy >= threshold.minimum:
+        from course.notebook import DATA_NAMES
+
+        name = DATA_NAMES.get(kind, kind)
+        first = "all the checks above must pass first"
+        raise CheckFailure(_message(
+            f"The {thresholds.what} is {accuracy:.1%} on {name} ({'fast' if fast else 'full'} mode); "
+            f"the graded minimum is {threshold.minimum:.0%}.",
+            got=f"{accuracy:.1%}", expected=f"at least {threshold.minimum:.0%} "
+            f"(the reference solution reached {threshold.measured:.1%}: {threshold.reference})",
+            cause=first + ("; then " + cause if cause else ""),
         ))
 
 

@@ -31,6 +31,7 @@ _EXPORTS = {
     "load_cifar100": "course.data.cifar",
     "read_cifar_batch": "course.data.cifar",
     "Dataset": "course.data.cifar",
+    "DATA_KINDS": "course.data.cifar",
     "DataNotFoundError": "course.data.cifar",
     "CorruptDataError": "course.data.cifar",
     "CIFAR10_CLASSES": "course.data.cifar",

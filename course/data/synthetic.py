@@ -173,4 +173,5 @@ def load_synthetic(n_train=10000, n_test=2000, seed=0):
         y = _balanced_labels(n, rng)
         parts.append((make_synthetic_images(y, rng), y))
     return Dataset(parts[0], parts[1], SYNTHETIC_CLASSES,
-                   source=f"synthetic: seed={int(seed)}, n_train={int(n_train)}, n_test={int(n_test)}")
+                   source=f"synthetic: seed={int(seed)}, n_train={int(n_train)}, n_test={int(n_test)}",
+                   kind="synthetic")
