@@ -17,12 +17,15 @@ Also measured:
 * the weights' one-time conversion (read the ``.pth`` with numpy, check its
   sha256, convert, write the cache) against a load from the cache, and the
   time to build the model and load the cached weights;
-* memory (``--memory``, on by default): peak RSS and peak address space
-  (``VmPeak``, what an ``RLIMIT_AS`` limit counts) of a fresh process that
-  loads the model and runs a batch; and whether the same works inside a
-  grading kernel (``autograder.kernel_guard``) under the address-space limit
+* memory (on by default, ``--no-memory`` skips it; several minutes): peak
+  RSS and peak address space (``VmPeak``, what an ``RLIMIT_AS`` limit counts)
+  of a fresh process that loads the model and runs two batches; and whether
+  the same works inside a grading kernel (``autograder.kernel_guard``, as
+  ``course grade`` starts it) under the address-space limit
   ``autograder/config.py`` sets (``GRADING_MEMORY_MB``), for inference and
-  for a fine-tuning step.
+  for fine-tuning, with the limit each case needs when that one is too small.
+  TensorFlow reserves far more address space than it touches (thread stacks,
+  malloc arenas, oneDNN), so ``VmPeak`` is 2-3x the RSS.
 
 Data: real CIFAR-10 when ``COURSE_DATA_DIR`` points at a folder holding
 ``cifar-10-batches-py``, else the synthetic set.
@@ -137,39 +140,58 @@ def process_memory(size, batch, mode):
 
 
 def kernel_memory(size, batch, mode, limit_mb):
-    """Run the probe in a grading kernel (autograder.kernel_guard) under ``limit_mb`` of address space."""
+    """Run the probe in a grading kernel (``python -m autograder.kernel_guard``, as ``course grade``
+    starts it: a kernelspec of its own, IPC transport) under ``limit_mb`` of address space."""
     from jupyter_client import KernelManager
 
-    env = dict(os.environ, COURSE_GRADING_MEMORY_MB=str(limit_mb), PYTHONPATH=str(REPO))
-    km = KernelManager(kernel_cmd=[sys.executable, "-m", "autograder.kernel_guard", "-f", "{connection_file}",
-                                   "--IPKernelApp.log_level=ERROR"])
-    km.start_kernel(env=env, cwd=str(REPO))
-    kc = km.client()
-    kc.start_channels()
     out = {"limit_mb": limit_mb}
-    try:
-        kc.wait_for_ready(timeout=120)
-        code = _PROBE.format(size=size, batch=batch, mode=mode)
-        msg_id = kc.execute(code)
-        text, error = [], None
-        while True:
-            msg = kc.get_iopub_msg(timeout=900)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                text.append(content["text"])
-            elif kind == "error":
-                error = f"{content['ename']}: {content['evalue']}"
-            elif kind == "status" and content["execution_state"] == "idle":
-                break
-        result = [ln for ln in "".join(text).splitlines() if ln.startswith("RESULT ")]
-        if result:
-            out.update(json.loads(result[0][len("RESULT "):]))
-        out["error"] = error
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    with tempfile.TemporaryDirectory(prefix="cg-bench-") as folder:
+        spec = Path(folder) / "jupyter" / "kernels" / "course-grading-bench"
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "autograder.kernel_guard", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=ERROR"],
+            "display_name": "course grading (benchmark)", "language": "python"}))
+        old_path = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(Path(folder) / "jupyter")] + ([old_path] if old_path else []))
+        env = dict(os.environ, COURSE_GRADING_MEMORY_MB=str(limit_mb), PYTHONPATH=str(REPO))
+        try:
+            km = KernelManager(kernel_name="course-grading-bench", transport="ipc", ip=str(Path(folder) / "k"))
+            km.start_kernel(env=env, cwd=str(REPO))
+        finally:
+            if old_path is None:
+                os.environ.pop("JUPYTER_PATH")
+            else:
+                os.environ["JUPYTER_PATH"] = old_path
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            code = ("import resource; assert resource.getrlimit(resource.RLIMIT_AS)[0] == "
+                    f"{limit_mb} * 1024 * 1024, 'the kernel runs without the address-space limit'\n"
+                    + _PROBE.format(size=size, batch=batch, mode=mode))
+            msg_id = kc.execute(code)
+            text, error = [], None
+            while True:
+                msg = kc.get_iopub_msg(timeout=900)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    text.append(content["text"])
+                elif kind == "error":
+                    error = f"{content['ename']}: {content['evalue']}"[:300]
+                elif kind == "status" and content["execution_state"] == "idle":
+                    break
+            result = [ln for ln in "".join(text).splitlines() if ln.startswith("RESULT ")]
+            if result:
+                out.update(json.loads(result[0][len("RESULT "):]))
+            out["error"] = error
+        except Exception as exc:  # the kernel died (an allocation past the limit can abort TensorFlow)
+            out["error"] = f"kernel died or hung: {type(exc).__name__}: {exc}"[:300]
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
     return out
 
 
@@ -188,13 +210,17 @@ def memory_section():
         print(f"  {mode:7s} {size} px, batch {batch:3d}: peak RSS {r['VmHWM']:5d} MB, peak address space "
               f"{r['VmPeak']:5d} MB (import {r['import_s']:.1f} s, build + load {r['build_s']:.1f} s, "
               f"run {r['run_s']:.1f} s)")
-    print(f"inside a grading kernel (autograder.kernel_guard) limited to GRADING_MEMORY_MB = {limit} MB of "
-          "address space:")
+    print(f"inside a grading kernel (autograder.kernel_guard) under an address-space limit, first "
+          f"GRADING_MEMORY_MB = {limit} MB (autograder/config.py), then larger ones until it works:")
     for size, batch, mode in cases:
-        r = kernel_memory(size, batch, mode, limit)
-        verdict = "ok" if not r.get("error") and "VmPeak" in r else f"FAILED ({r.get('error')})"
-        peak = f", peak address space {r['VmPeak']} MB" if "VmPeak" in r else ""
-        print(f"  {mode:7s} {size} px, batch {batch:3d}: {verdict}{peak}")
+        for mb in [limit] + [m for m in (6144, 8192, 12288) if m > limit]:
+            r = kernel_memory(size, batch, mode, mb)
+            ok = not r.get("error") and "VmPeak" in r
+            peak = f", peak address space {r['VmPeak']} MB" if "VmPeak" in r else ""
+            print(f"  {mode:7s} {size} px, batch {batch:3d}, limit {mb:5d} MB: "
+                  + ("ok" if ok else f"FAILED ({(r.get('error') or '').splitlines()[0][:120]})") + peak, flush=True)
+            if ok:
+                break
 
 
 # --------------------------------------------------------------------------- main
