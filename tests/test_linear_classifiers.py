@@ -110,34 +110,70 @@ def _toy_test_set(accuracy, n=200):
     return _Fixed(np.eye(10)), np.eye(10)[predicted], y
 
 
-@pytest.mark.parametrize("data,fast", list(public.TEST_ACCURACY_THRESHOLDS))
-def test_accuracy_grade_uses_the_threshold_of_the_data_and_mode(data, fast):
-    threshold = public.TEST_ACCURACY_THRESHOLDS[data, fast]
+def _hidden_grade(clf, X, y, data, fast):
+    return hidden.grade_weights(clf.W, X, y, kind=data, fast=fast)
+
+
+@pytest.mark.parametrize("data,mode", list(public.TEST_ACCURACY.table))
+def test_accuracy_grade_uses_the_threshold_of_the_data_and_mode(data, mode):
+    fast = mode == "fast"
+    threshold = public.TEST_ACCURACY.lookup(data, fast).minimum
     clf, X, y = _toy_test_set(threshold + 0.02)
-    public.check_test_accuracy(clf, X, y, data=data, fast=fast)
-    hidden.grade_test_accuracy(clf, X, y, data=data, fast=fast)
+    public.check_test_accuracy(clf, X, y, kind=data, fast=fast)
+    _hidden_grade(clf, X, y, data=data, fast=fast)
     clf, X, y = _toy_test_set(threshold - 0.02)
-    for grade in (public.check_test_accuracy, hidden.grade_test_accuracy):
+    for grade in (lambda *a, **k: public.check_test_accuracy(*a, kind=k["data"], fast=k["fast"]), _hidden_grade):
         with pytest.raises(AssertionError, match=f"graded minimum is {threshold:.0%}"):
             grade(clf, X, y, data=data, fast=fast)
+
+
+def test_every_threshold_cites_its_reference_run_below_the_measured_accuracy():
+    for (kind, mode), threshold in public.TEST_ACCURACY.table.items():
+        assert threshold.minimum < threshold.measured and "reference solution" in threshold.reference, (kind, mode)
+    assert sorted(public.TEST_ACCURACY.table) == [("cifar10", "fast"), ("cifar10", "full"),
+                                                  ("synthetic", "fast"), ("synthetic", "full")]
+
+
+def test_a_failing_accuracy_says_the_checks_above_must_pass_first():
+    clf, X, y = _toy_test_set(0.1)
+    with pytest.raises(AssertionError) as e:
+        public.check_test_accuracy(clf, X, y, kind="cifar10", fast=True)
+    assert "all the checks above must pass first; then a poor learning rate" in str(e.value)
 
 
 def test_hidden_accuracy_grade_ignores_a_wrong_predict():
     clf, X, y = _toy_test_set(0.2)
     clf.predict = lambda X_: y  # claims 100%
-    public.check_test_accuracy(clf, X, y, data="cifar10", fast=True)
+    public.check_test_accuracy(clf, X, y, kind="cifar10", fast=True)
     with pytest.raises(AssertionError, match="graded minimum"):
-        hidden.grade_test_accuracy(clf, X, y, data="cifar10", fast=True)
+        _hidden_grade(clf, X, y, data="cifar10", fast=True)
 
 
 def test_accuracy_grade_rejects_unknown_data_and_diverged_weights():
     clf, X, y = _toy_test_set(0.9)
-    with pytest.raises(AssertionError, match="unknown data set 'mnist'"):
-        public.check_test_accuracy(clf, X, y, data="mnist", fast=True)
+    with pytest.raises(AssertionError, match="data 'mnist'"):
+        public.check_test_accuracy(clf, X, y, kind="mnist", fast=True)
     clf.W = clf.W.copy()
     clf.W[0, 0] = np.nan
     with pytest.raises(AssertionError, match="NaN or inf"):
-        hidden.grade_test_accuracy(clf, X, y, data="cifar10", fast=True)
+        _hidden_grade(clf, X, y, data="cifar10", fast=True)
+
+
+def test_hidden_grade_recomputes_the_accuracy_on_a_fresh_copy_of_the_notebooks_test_set(monkeypatch):
+    import course.notebook
+
+    monkeypatch.setattr(course.notebook, "_CURRENT", None)
+    nb = course.notebook.setup(fast=True, seed=0, verbose=False)
+    data = nb.load_cifar10("synthetic", n_train=300, n_val=50, n_test=200)
+    X_test_b, y_test = hidden.linear_features(data)
+    assert X_test_b.shape == (200, 32 * 32 * 3 + 1) and np.all(X_test_b[:, -1] == 1)
+    # weights that fit this test set exactly (fewer examples than features): 100 %
+    perfect = _Fixed(X_test_b.T @ np.linalg.solve(X_test_b @ X_test_b.T, np.eye(10)[y_test]))
+    data.x_test[:] = 0                        # what the notebook's variables hold no longer matters ...
+    data.y_test[:] = 3
+    assert hidden.grade_test_accuracy(perfect) == 1.0     # ... the hidden grade reads the split again
+    with pytest.raises(AssertionError, match="all the checks above must pass first"):
+        hidden.grade_test_accuracy(_Fixed(np.zeros((X_test_b.shape[1], 10))), notebook=nb)
 
 
 # --- the notebook, fast mode ---------------------------------------------------------

@@ -164,3 +164,60 @@ def test_fast_run_reproduces_the_lectures_and_matches_the_frameworks(executed):
     assert float(layer10["small + tanh"]) < 1e-5 and float(layer10["large + tanh"]) > 0.97
     assert 0.2 < float(layer10["xavier + tanh"]) < 0.26 and float(layer10["he + relu"]) > 0.6
     assert "plain" in text and re.search(r"with BN\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+", text)
+
+
+def test_batchnorm_backward_names_the_missing_path_and_the_column_sums(ref):
+    from autograder.checks.neural_networks import check_batchnorm_backward
+
+    def without(path, scale=1.0):
+        def batchnorm_backward(dout, cache):
+            x_hat, std = cache["x_hat"], cache["std"]
+            dxh = dout * cache["gamma"]
+            dx = dxh - (dxh.mean(0) if path != "mean" else 0) - (x_hat * (dxh * x_hat).mean(0) if path != "var" else 0)
+            return scale * dx / std, (dout * x_hat).sum(0), dout.sum(0)
+        return batchnorm_backward
+
+    for check in (public.check_batchnorm_backward, check_batchnorm_backward):
+        for path, fragment in (("mean", "misses the path through the batch mean"),
+                               ("var", "misses the path through the batch variance")):
+            with pytest.raises(AssertionError, match=fragment):
+                check(without(path))
+        # a dx that is wrong in no known way, but whose columns do not sum to 0: the hint says so
+        with pytest.raises(AssertionError, match="the columns of dx do not sum to 0"):
+            check(lambda dout, cache: (without("mean")(dout, cache)[0] * 1.5, *without(None)(dout, cache)[1:]))
+        check(without(None))                      # the full formula passes
+
+
+def test_relu_backward_times_the_output_is_named():
+    def relu_backward(dout, cache):
+        return dout * np.maximum(0, cache)
+
+    with pytest.raises(AssertionError, match=r"dx is dout times the ReLU's output max\(0, x\)"):
+        public.check_relu_backward(relu_backward)
+
+
+def test_two_layer_accuracy_is_graded_from_the_weights_on_a_fresh_copy_of_the_test_set(monkeypatch, capsys):
+    import course.notebook
+    from autograder.checks import neural_networks as hidden
+
+    monkeypatch.setattr(course.notebook, "_CURRENT", None)
+    nb = course.notebook.setup(fast=True, seed=0, verbose=False)
+    data = nb.load_cifar10("synthetic", n_train=300, n_test=200)
+    X_test, y_test = hidden.two_layer_features(data)
+    assert X_test.shape == (200, 3072) and abs(float(X_test.mean())) < 0.1
+    W1 = X_test.T @ np.linalg.solve(X_test @ X_test.T, np.eye(10)[y_test])          # hidden units = one-hot of the label
+    net = {"W1": W1, "b1": np.zeros(10), "W2": np.eye(10), "b2": np.zeros(10)}
+
+    def predict(params, X):                                   # a student's predict that claims 100 %
+        return y_test
+
+    assert public.check_two_layer_accuracy(predict, net, X_test, y_test, kind=data.kind, fast=True) == 1.0
+    assert "test accuracy 1.000 >= 0.7 on synthetic (fast mode)" in capsys.readouterr().out
+    data.x_test[:] = 0                                        # the notebook's arrays do not matter ...
+    assert hidden.grade_two_layer_accuracy(net) == 1.0        # ... the hidden grade reads the split again
+    zero = {k: np.zeros_like(v) for k, v in net.items()}
+    public.check_two_layer_accuracy(predict, zero, X_test, y_test, kind=data.kind, fast=True)   # trusts predict
+    with pytest.raises(AssertionError, match="all the checks above must pass first"):
+        hidden.grade_two_layer_accuracy(zero, notebook=nb)
+    with pytest.raises(AssertionError, match="W1 of shape"):
+        hidden.grade_two_layer_accuracy({"W1": W1[:10]}, notebook=nb)
