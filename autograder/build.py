@@ -29,7 +29,8 @@ from pathlib import Path
 
 from autograder import cells, config
 from autograder.course_dir import CourseDir, CourseError, NbgraderError, graded_cells
-from autograder.release_check import check_release_files, lint_source
+from autograder.lint import lint_notebook
+from autograder.release_check import check_release_files
 
 SOLUTION_STUDENT = "build-solution"
 BLANK_STUDENT = "build-blank"
@@ -205,7 +206,7 @@ def build_assignment(course, assignment, fast=True, log=print, keep_students=Fal
             result.manual_cells.append((cell.grade_id, cell.points))
     if result.auto_points == 0:
         result.problems.append(f"{a.id}: the source notebook has no autograded test cell with points")
-    result.problems += lint_source(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)
+    result.problems += lint_notebook(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)
 
     log(f"[{a.id}] running the source notebook ({'fast' if fast else 'full'} mode) ...")
     result.run_seconds, problems = run_source(course, a, fast=fast)

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from autograder.release_check import (check_release, check_release_files, is_trivial, lint_source, secrets,
-                                      shown_solution_lines)
+from autograder.lint import lint_source
+from autograder.release_check import check_release, check_release_files, is_trivial, secrets, shown_solution_lines
 
 
 def _cell(kind, source, **nbgrader):
