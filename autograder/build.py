@@ -30,7 +30,7 @@ from pathlib import Path
 from autograder import cells, config
 from autograder.course_dir import CourseDir, CourseError, NbgraderError, graded_cells
 from autograder.lint import lint_notebook
-from autograder.release_check import check_release_files
+from autograder.release_check import check_release_files, cross_reveals_files
 
 SOLUTION_STUDENT = "build-solution"
 BLANK_STUDENT = "build-blank"
@@ -220,6 +220,8 @@ def build_assignment(course, assignment, fast=True, log=print, keep_students=Fal
         log(f"[{a.id}] generating the release (nbgrader generate_assignment) ...")
         release_dir = course.release(a)
         result.problems += check_release_files(a.notebook, release_dir / a.notebook.name, result.warnings)
+        result.warnings += cross_reveals_files(release_dir / a.notebook.name, a.id, {
+            other.id: other.notebook for other in course.assignments() if other.id != a.id})
         log(f"[{a.id}] grading the solution and the blank release (nbgrader autograde, feedback) ...")
         grade_build_students(course, a, result)
     except (CourseError, NbgraderError) as e:

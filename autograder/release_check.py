@@ -18,6 +18,9 @@ keeps elsewhere) or hidden-test lines (the visible check cell makes the same
 ``check_f(f)`` call); a substantial solution line repeated in a public cell is
 a warning (not a failure), since the student sees it.
 
+:func:`cross_reveals` looks across notebooks: a release line that is another notebook's solution
+or hidden test is reported (a warning: releasing notebooks one at a time is safe).
+
 Numpy-free and nbgrader-free: only JSON.
 """
 
@@ -180,6 +183,37 @@ def shown_solution_lines(source_nb, release_nb, name):
     text = notebook_text(release_nb)
     return [f"{name}: solution line of source {_where(s)} is also shown in a public cell: {s.line!r}"
             for s in secrets(source_nb, shown=True) if s.line in text]
+
+
+def cross_reveals(release_nb, name, others):
+    """Warnings (strings): lines of the release of notebook ``name`` that are another notebook's
+    solution or hidden-test lines.
+
+    ``others`` maps notebook ids to their *source* notebooks (dicts). A release that shows, as given
+    code, a line another notebook asks students to write gives part of that answer away to anyone
+    who has both (an instructor releasing several notebooks at once needs to know). Lines are
+    compared whole (stripped); short ones (fewer than :data:`SUBSTANTIAL` letters and digits, like
+    ``return grad``) are common code and not reported.
+    """
+    shown = {ln.strip() for ln in notebook_text(release_nb).splitlines()}
+    found = []
+    for other, source_nb in sorted(others.items()):
+        for s in secrets(source_nb):
+            if _alnum(s.line) >= SUBSTANTIAL and s.line in shown:
+                found.append(f"{name}: the release shows, as given code, a {s.kind} line of {other} (source "
+                             f"{_where(s)}): {s.line!r}; students who have both notebooks see that part of "
+                             f"its answer (call a helper, e.g. scipy.special.log_softmax, instead)")
+    return list(dict.fromkeys(found))
+
+
+def cross_reveals_files(release_path, name, source_paths):
+    """:func:`cross_reveals` on files: the release .ipynb of ``name`` and ``{id: source .ipynb}``."""
+    release_path = Path(release_path)
+    if not release_path.is_file():
+        return []
+    release_nb = json.loads(release_path.read_text(encoding="utf-8"))
+    others = {other: json.loads(Path(p).read_text(encoding="utf-8")) for other, p in source_paths.items()}
+    return cross_reveals(release_nb, name, others)
 
 
 def check_release_files(source_path, release_path, warnings=None):

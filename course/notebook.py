@@ -37,7 +37,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
 import random
 import time
@@ -195,6 +197,8 @@ class Notebook:
         threads = "" if self.blas_threads is None else f", {self.blas_threads} BLAS thread" + \
             ("s" if self.blas_threads != 1 else "")
         seed = "no seed" if self.seed is None else f"seed {self.seed}"
+        if self.runtime is not None:       # the runtime's own line names the seed
+            return f"{self.mode} mode, {where}{threads}"
         return f"{self.mode} mode, {seed}, {where}{threads}"
 
     def __repr__(self):
@@ -239,7 +243,8 @@ class Notebook:
         from course.data import load_cifar10
 
         r = self._request
-        dataset = load_cifar10(source=r.source, data_dir=r.data_dir, fallback="synthetic", download=r.download)
+        with contextlib.redirect_stdout(io.StringIO()):   # the fallback notice was shown when the notebook loaded it
+            dataset = load_cifar10(source=r.source, data_dir=r.data_dir, fallback="synthetic", download=r.download)
         return self._split(dataset, r)
 
     def _split(self, dataset, r):

@@ -59,5 +59,6 @@ def test_broken_notebook_fails_the_build_with_each_problem_named(tmp_path, repo_
     assert "cell 3 of the source notebook raised AssertionError: double(2) should be 4" in out
     assert "the instructor's solution lost points: test_double 0/1 (AssertionError: double(2) should be 4)" in out
     assert "the untouched release gets 1 points: test cells ['test_free']" in out
+    assert "00_toy: cell 0: title: the first cell must be markdown starting '# 00 · Topic'" in out   # the source lint
     # a failed build keeps its test students for inspection
     assert (tmp_path / "build" / "autograded" / "build-solution" / "00_toy" / "toy.ipynb").is_file()

@@ -17,6 +17,9 @@ they share one timeout policy and one environment:
 * the notebook runs in a temporary copy of its folder, so files it writes
   never land in the checkout.
 
+:func:`execute_cells` runs a few code cells of a test's own in the same kind of
+kernel (the tests of what a student's kernel shows when a check fails).
+
 Use it from a module-scoped fixture, so a notebook runs once per module::
 
     @pytest.fixture(scope="module")
@@ -133,5 +136,27 @@ def execute_notebook(tmp_path_factory, real_data_dir):
         client.execute(env=env)
         cache[key] = ExecutedNotebook(a.id, nb, time.perf_counter() - start, fast, env)
         return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def execute_cells(tmp_path_factory):
+    """``execute_cells(sources, allow_errors=False) -> nbformat.NotebookNode``: a few code cells in a fresh
+    course kernel, with the same kernel, arguments, environment and per-cell timeout policy as the
+    course notebooks (``DEFAULT_CELL_TIMEOUT``). For tests of what a student's kernel does with a check."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder.course_dir import CourseDir
+
+    env = CourseDir().kernel_env(fast=True)
+
+    def run(sources, allow_errors=False):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+        NotebookClient(nb, timeout=config.DEFAULT_CELL_TIMEOUT, kernel_name=config.KERNEL_NAME,
+                       extra_arguments=list(config.KERNEL_ARGUMENTS), allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(tmp_path_factory.mktemp("cells"))}}).execute(env=env)
+        return nb
 
     return run
