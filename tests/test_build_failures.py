@@ -13,18 +13,9 @@ import sys
 
 import pytest
 
+from conftest import make_cell as _cell
+
 pytestmark = pytest.mark.slow
-
-
-def _cell(kind, source, tags=None, **nbgrader):
-    cell = {"cell_type": kind, "metadata": {}, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    if tags:
-        cell["metadata"]["tags"] = tags
-    if nbgrader:
-        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
-    return cell
 
 
 def _toy_notebook():

@@ -7,15 +7,7 @@ import pytest
 
 from autograder.lint import lint_source
 from autograder.release_check import check_release, check_release_files, is_trivial, secrets, shown_solution_lines
-
-
-def _cell(kind, source, **nbgrader):
-    cell = {"cell_type": kind, "metadata": {}, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    if nbgrader:
-        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
-    return cell
+from conftest import make_cell as _cell
 
 
 SOLUTION = '''def add(a, b):

@@ -7,17 +7,7 @@ import json
 import pytest
 
 from autograder.lint import lint_conventions, lint_notebook
-
-
-def _cell(kind, source, tags=None, **nbgrader):
-    cell = {"cell_type": kind, "metadata": {}, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    if tags:
-        cell["metadata"]["tags"] = tags
-    if nbgrader:
-        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
-    return cell
+from conftest import make_cell as _cell
 
 
 PARAMETERS = '''FAST = None            # None: fast when graded or with COURSE_FAST=1

@@ -8,6 +8,7 @@ source lint (``autograder/lint.py``) makes sure there is one.
 
 import ast
 import doctest
+import json
 
 import pytest
 
@@ -51,10 +52,7 @@ def test_solution_docstring_examples_run_against_the_reference(name):
 def test_the_examples_are_in_the_released_part_of_the_cell():
     """The examples sit in the docstring, outside the solution region, so students see them."""
     for name in _notebooks():
-        nb_path = solutions.notebook_path(name)
-        import json
-
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        nb = json.loads(solutions.notebook_path(name).read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             if cell["cell_type"] == "code" and cells.is_solution(cell):
                 src = cells.source(cell)
