@@ -155,17 +155,11 @@ def test_unfreeze_top_public_cases_name_the_expected_layers():
 
 
 def test_thresholds_cite_measured_reference_runs():
-    provisional = []
     for table in (public.FEATURE_EXTRACTOR_THRESHOLDS, public.FINE_TUNED_THRESHOLDS):
         assert set(table.table) == {(k, m) for k in ("cifar10", "synthetic") for m in ("fast", "full")}
         for key, threshold in table.table.items():
             assert "placeholder" not in threshold.reference, key
             assert 0.1 < threshold.minimum <= threshold.measured - 0.02, (key, threshold)
-            if threshold.reference.startswith("PROVISIONAL"):
-                assert key[0] == "synthetic", f"{key}: the CIFAR-10 minima must come from a measured run"
-                provisional.append(f"{table.what} {key}")
-    if provisional:
-        pytest.xfail("not set from a measured reference run yet: " + "; ".join(provisional))
 
 
 class _Constant(keras.Model):
