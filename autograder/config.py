@@ -64,6 +64,15 @@ def default_build_dir(repo_root):
 #: `course grade` (autograder/grade.py): address-space limit of a grading kernel (MB), and the
 #: total time budget of one notebook's autograde (seconds; default: a few cell timeouts).
 GRADING_MEMORY_MB = 4096
+#: Per-assignment address-space limits where the default is too small for the reference solution itself.
+#: 06: TensorFlow with EfficientNet-Lite0, ResNet-9 and their traced functions reserves more than 4 GB of
+#: address space (not of memory) by the from-scratch cell; under 4096 MB that kernel dies in grading.
+GRADING_MEMORY_MB_FOR = {"06_transfer_learning": 8192}
+
+
+def grading_memory_mb(assignment_id):
+    """Address-space limit (MB) of a grading kernel for ``assignment_id``."""
+    return GRADING_MEMORY_MB_FOR.get(assignment_id, GRADING_MEMORY_MB)
 NOTEBOOK_TIMEOUT = {}
 
 

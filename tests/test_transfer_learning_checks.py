@@ -217,3 +217,12 @@ def test_importing_the_checks_does_not_import_tensorflow():
             "print(any(m in sys.modules for m in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_grading_kernel_of_06_gets_the_address_space_it_needs():
+    """Under the default 4096 MB RLIMIT_AS the reference solution's kernel dies in the from-scratch cell."""
+    from autograder import config, workspace
+
+    assert workspace.limits_for("06_transfer_learning").memory_mb == 8192
+    assert workspace.limits_for("00_warmup").memory_mb == config.GRADING_MEMORY_MB
+    assert workspace.limits_for("06_transfer_learning", memory_mb=2000).memory_mb == 2000
