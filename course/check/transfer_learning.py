@@ -653,7 +653,7 @@ def check_unfreeze_top(fn):
 # The graded results: test accuracy of the trained models on CIFAR-10 with little data
 # ---------------------------------------------------------------------------------------------------
 
-_REFERENCE_06 = ("the reference solution, notebook 06 unchanged, seed 0, fast mode (64 px, 1000 training and 300 "
+_REFERENCE_06 = ("the reference solution, notebook 06 unchanged, seed 0, fast mode (64 px, 500 training and 300 "
                  "test images), {data}, 2-core Xeon shared with other jobs, 2026-12-02")
 _CIFAR = "the course's 5170-image CIFAR-10 subset"
 #: Full mode has no completed reference run yet (a CPU run was stopped in part 4): until one is, its
