@@ -205,6 +205,23 @@ def test_small_cnn_size():
     assert layers_of(model, keras.layers.GlobalAveragePooling2D)
 
 
+def test_small_cnn_blocks_set_the_stages():
+    tiny = small_cnn(width=8, blocks=(1, 1))
+    assert tiny.count_params() == (conv_params(3, 3, 8, bias=False) + bn_params(8) + conv_params(3, 8, 16, bias=False)
+                                   + bn_params(16) + dense_params(16, 10))
+    assert len(layers_of(tiny, keras.layers.Conv2D)) == 2 and len(layers_of(tiny, keras.layers.MaxPooling2D)) == 1
+    assert tuple(tiny.get_layer("block2a_relu").output.shape) == (None, 16, 16, 16)
+    default = small_cnn(width=8)
+    assert [layer.name for layer in layers_of(default, keras.layers.Conv2D)] == [
+        "block1a_conv", "block2a_conv", "block2b_conv", "block3a_conv", "block3b_conv"]
+    assert small_cnn(width=8, blocks=(1, 2, 2)).count_params() == default.count_params()
+    for bad in ((), (1, 0), (1, 2.0), 3):
+        with pytest.raises(ValueError, match="blocks must be a"):
+            small_cnn(blocks=bad)
+    with pytest.raises(ValueError, match="at least 8"):
+        small_cnn((4, 4, 3), blocks=(1, 1, 1, 1))
+
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_forward_pass_shapes(name):
     model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=7)
