@@ -2,7 +2,7 @@
 
 For each assignment (``notebooks/NN_<name>/<name>.ipynb``):
 
-1. **lint** the source notebook (:func:`autograder.release_check.lint_source`);
+1. **lint** the source notebook (:func:`autograder.lint.lint_notebook`: nbgrader structure and the kit's rules);
 2. **run** it top to bottom in a fresh kernel (fast mode: ``COURSE_FAST=1``; full mode:
    ``COURSE_FAST=0``); any error, or any output on stderr, fails the build. The executed
    notebook is kept in ``<build>/executed/<id>/``;
@@ -39,7 +39,8 @@ from autograder.course_dir import CourseDir, CourseError, graded_cells
 from autograder.engine import LocalPool, check_workers, default_workers, make_executor
 from autograder.environment import checkout_root
 from autograder.grade import pack_releases, result_of
-from autograder.release_check import check_release_files, lint_source
+from autograder.lint import lint_notebook
+from autograder.release_check import check_release_files, cross_reveals_files
 from autograder.report import write_results
 from autograder.task import GradingJob, grade
 from autograder.workspace import limits_for
@@ -251,7 +252,7 @@ def _start(a):
             result.manual_cells.append((cell.grade_id, cell.points))
     if result.auto_points == 0:
         result.problems.append(f"{a.id}: the source notebook has no autograded test cell with points")
-    result.problems += lint_source(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)
+    result.problems += lint_notebook(json.loads(a.notebook.read_text(encoding="utf-8")), a.id)
     return result
 
 
@@ -308,6 +309,8 @@ def build(course, only=None, fast=True, log=print, keep_students=False, workers=
                 r.problems.append(f"{a.id}: {released[a.id]}")
                 continue
             r.problems += check_release_files(a.notebook, course.path("release", a) / a.notebook.name, r.warnings)
+            r.warnings += cross_reveals_files(course.path("release", a) / a.notebook.name, a.id, {
+                other.id: other.notebook for other in course.assignments() if other.id != a.id})
             graded.append(a)
         releases = pack_releases(course, graded, protect=(course.build_dir,))
         shared = {aid: executor.share(rel) for aid, rel in releases.items()}

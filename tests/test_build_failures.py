@@ -17,22 +17,14 @@ import sys
 
 import pytest
 
+from conftest import make_cell as _cell
+
 pytestmark = pytest.mark.slow
 
 
-def _cell(kind, source, tags=None, **nbgrader):
-    cell = {"cell_type": kind, "metadata": {}, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    if tags:
-        cell["metadata"]["tags"] = tags
-    if nbgrader:
-        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
-    return cell
-
-
-def _notebook(*cells):
-    cells = [_cell("code", "import os\nFAST = True", tags=["parameters"]), *cells]
+def _notebook(*cells, parameters=True):
+    """A notebook of ``cells``, after a bare parameters cell unless ``parameters=False``."""
+    cells = [_cell("code", "import os\nFAST = True", tags=["parameters"])] * parameters + list(cells)
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"    # nbformat 4.5 cells have ids
     return {"cells": cells,
@@ -52,14 +44,41 @@ def _toy_notebook():
     )
 
 
+TRIPLE = '''def triple(x):
+    """Three times x.
+
+    Inputs:
+    - x: a number
+
+    Returns:
+    - 3 * x
+
+    >>> triple(2)
+    6
+    """
+    ### BEGIN SOLUTION
+    import subprocess
+    subprocess.run(['true'], check=True)
+    return 3 * x
+    ### END SOLUTION'''
+
+
 def _guarded_notebook():
-    # Right in a plain kernel; under the grading guard, starting a process is refused.
+    # Right in a plain kernel; under the grading guard, starting a process is refused. It follows the
+    # notebook kit's conventions, so the source lint has nothing to say about it.
     return _notebook(
-        _cell("code", "def triple(x):\n    ### BEGIN SOLUTION\n    import subprocess\n"
-                      "    subprocess.run(['true'], check=True)\n    return 3 * x\n    ### END SOLUTION",
-              grade=False, grade_id="triple_solution", locked=False, solution=True),
-        _cell("code", 'assert triple(2) == 6, "triple(2) should be 6"',
+        _cell("markdown", "# 01 · Guarded toy"),
+        _cell("markdown", "## Set-up"),
+        _cell("code", "FAST = None\nSEED = 0", tags=["parameters"]),
+        _cell("code", "import course.notebook\nnb = course.notebook.setup(fast=FAST, seed=SEED)"),
+        _cell("markdown", "## 1. Tripling"),
+        _cell("code", TRIPLE, grade=False, grade_id="triple_solution", locked=False, solution=True),
+        _cell("code", "# Graded (2 points).\nfrom course.check.core import expect as public_check\n"
+                      'public_check(triple(2) == 6, "triple(2) should be 6")\n'
+                      "### BEGIN HIDDEN TESTS\nassert triple(5) == 15\n### END HIDDEN TESTS",
               grade=True, grade_id="test_triple", locked=True, points=2, solution=False),
+        _cell("markdown", "## Summary"),
+        parameters=False,
     )
 
 
@@ -94,6 +113,7 @@ def test_broken_notebook_fails_the_build_with_each_problem_named(toy_build):
     assert "cell 3 of the source notebook raised AssertionError: double(2) should be 4" in out
     assert "the instructor's solution lost points: test_double 0/1 (AssertionError: double(2) should be 4)" in out
     assert "the untouched release gets 1 points: test cells ['test_free']" in out
+    assert "00_toy: cell 0: title: the first cell must be markdown starting '# 00 · Topic'" in out   # the source lint
     # a failed build keeps its test students for inspection
     assert (tmp / "build" / "autograded" / "build-solution" / "00_toy" / "toy.ipynb").is_file()
     assert (tmp / "build" / "feedback" / "build-solution" / "00_toy" / "toy.html").is_file()
