@@ -19,6 +19,8 @@ import pytest
 from autograder import cells
 from conftest import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 ASSIGNMENT = "05_regularization"
 NOTEBOOK = REPO_ROOT / "notebooks" / ASSIGNMENT / "regularization.ipynb"
 GRADED = ("l2_penalty", "sgdw", "adamw", "dropout_forward", "dropout_backward", "fit_pca_color",
