@@ -6,6 +6,10 @@ whose output is class probabilities (a float32 softmax named
 ``"probabilities"``): compile with ``sparse_categorical_crossentropy`` for
 integer labels. All accept ``augment``: ``None``, a Keras layer or a list of
 layers applied to the input (active only in training).
+``classifier_activation=None`` (as in ``keras.applications``) gives the
+pre-softmax class scores instead, a float32 output named ``"logits"``: the
+class scores that saliency maps and adversarial attacks differentiate
+(compile with ``SparseCategoricalCrossentropy(from_logits=True)``).
 
 - :func:`two_layer_net`: affine - ReLU - affine.
 - :func:`small_cnn`: a small conv-BN-ReLU CNN that trains in seconds on a CPU.
