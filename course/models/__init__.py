@@ -18,16 +18,22 @@ class scores that saliency maps and adversarial attacks differentiate
 - :func:`resnet_cifar`: He et al.'s CIFAR ResNets (20, 32, 44, 56, 110 layers).
 - :func:`resnet9`: the DAWNBench ResNet-9, with a ``width`` argument.
 
+:func:`inference_function` compiles a model's inference pass once, for the
+many small differentiable calls of saliency maps, class visualization and
+adversarial attacks.
+
 The builders use built-in Keras layers (AlexNet's and VGG A-LRN's local
 response normalisation comes from :mod:`course.layers`), so saved models
 load with ``keras.saving.load_model`` after ``import course.layers``.
 """
 
 from course.models.alexnet import alexnet
+from course.models.inference import InferenceFunction, inference_function
 from course.models.resnet9 import resnet9
 from course.models.resnet_cifar import resnet_cifar
 from course.models.small_cnn import small_cnn
 from course.models.two_layer_net import two_layer_net
 from course.models.vgg import vgg
 
-__all__ = ["alexnet", "resnet9", "resnet_cifar", "small_cnn", "two_layer_net", "vgg"]
+__all__ = ["alexnet", "resnet9", "resnet_cifar", "small_cnn", "two_layer_net", "vgg",
+           "inference_function", "InferenceFunction"]
