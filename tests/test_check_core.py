@@ -174,3 +174,11 @@ def test_in_a_jupyter_kernel_the_student_sees_no_check_frames(tmp_path):
     shown = "\n".join(error.traceback)
     assert "f(x) returned the wrong output." in shown and "likely cause: the factor is 2" in shown
     assert "course/check" not in shown and "core.py" not in shown and "Traceback" not in shown
+
+
+def test_describe_names_a_keras_model_by_its_shapes():
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(5)], name="tiny")
+    assert core.describe(model) == "Keras model 'tiny' ((N, 4, 4, 3) -> (N, 5))"
+    assert core.describe(len) == "len"
