@@ -493,12 +493,13 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
         let each iteration (each epoch of ``model.fit``) take the next epoch
         of batches from it, so tf.data's per-iterator start-up (function
         instantiation, XLA compilation: tens of milliseconds, as much as a
-        CIFAR-sized epoch) happens once. Each iteration run to the end is one
-        epoch, and the epochs are those ``repeat=True`` serves. An iteration
-        stopped early (``next(iter(ds))``, ``ds.take(1)``) is continued by the
-        next one, which then straddles two epochs (no batch is lost or
-        repeated); iterate one copy at a time. False: a fresh pipeline per
-        iteration, as tf.data does by default (needed with ``tf.distribute``
+        CIFAR-sized epoch) happens once. The epochs are those ``repeat=True``
+        serves, and each iteration in Python (``model.fit`` on any backend,
+        ``for batch in ds``) is exactly one of them: after an iteration
+        stopped early (``next(iter(ds))``) the next one first skips the rest
+        of that epoch. Transformations (``ds.take(2)``) take the next batches
+        as they come. Iterate one copy at a time. False: a fresh pipeline per
+        iteration, tf.data's default (needed with ``tf.distribute``
         strategies, or to serialise the dataset). Datasets in a fixed order
         (evaluation) always start afresh.
     jit_compile : compile the per-batch pixel work (augment, normalise,
@@ -586,8 +587,8 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
 
 
 def _epochs_of(stream, steps):
-    """A dataset of ``steps`` batches whose every iteration takes the next ``steps`` batches of
-    ``stream`` (endless), from one iterator kept for the dataset's whole life.
+    """A dataset of ``steps`` batches whose every iteration takes the next epoch of ``stream``
+    (endless), from one iterator kept for the dataset's whole life.
 
     Why: tf.data builds a new pipeline for every iteration of a dataset, and that start-up
     (instantiating the map function with its random ops in a fresh copy of the function
@@ -595,60 +596,89 @@ def _epochs_of(stream, steps):
     whole CIFAR-sized epoch; Keras' ``fit`` iterates a finite dataset anew every epoch (twice,
     in fact: once ahead at the end of an epoch). Here the expensive pipeline is started once.
 
-    Two ways in, both pulling from the same stream: ``iter(ds)`` in eager mode (Keras' ``fit``,
-    ``for batch in ds``) returns an :class:`_EpochIterator`, a Python iterator that hands out
-    ``steps`` batches and stops, at no start-up cost; everything else (``ds.take(2)``, a
-    ``tf.function`` iterating ``ds``, ``tf.distribute``) sees the dataset itself, a
-    ``range(steps)`` whose map pulls the next batch (a one-op function, cheap to instantiate,
-    and no prefetch of its own, so an iteration pulls only the batches it hands out).
+    Two ways in, both pulling from the same stream and counting what they pull:
 
-    Only for shuffled data (where batch order carries no meaning): an iteration stopped early
-    (``next(iter(ds))``, ``ds.take(2)``, ``break``) is continued by the next one, which then
-    straddles two passes over the data; no batch is skipped or repeated.
+    - ``iter(ds)`` in eager mode (Keras' ``fit`` on any backend, ``for batch in ds``) returns
+      an :class:`_EpochIterator`: a Python iterator that hands out ``steps`` batches and
+      stops, at no start-up cost. If an earlier iteration stopped part-way (``next(iter(ds))``;
+      Keras' JAX trainer reads one batch to build the model), it first skips the rest of that
+      epoch, so every iteration is exactly one epoch.
+    - everything else (``ds.take(2)``, ``ds.map(...)``, a ``tf.function`` iterating ``ds``,
+      ``tf.distribute``) sees the dataset itself: a ``range(steps)`` whose map pulls the next
+      batch (a function of two ops, cheap to instantiate; no prefetch of its own, so it pulls
+      only what it hands out). It does not realign: it hands out the next ``steps`` batches.
     """
     import tensorflow as tf
 
-    iterator = iter(stream)
+    state = _Stream(iter(stream), steps, tf.Variable(0, dtype=tf.int64, trainable=False))
     specs = tf.nest.flatten(stream.element_spec)
     types, shapes = [s.dtype for s in specs], [s.shape for s in specs]
-    handle = iterator._iterator_resource
+    handle, graph_pulls = state.iterator._iterator_resource, state.graph_pulls
 
     def pull(_):
         flat = tf.raw_ops.IteratorGetNext(iterator=handle, output_types=types, output_shapes=shapes)
+        with tf.control_dependencies(flat):
+            graph_pulls.assign_add(1)
         return tf.nest.pack_sequence_as(stream.element_spec, flat)
 
     # A sequential map (the pulls must happen in order): tf.data never parallelises a stateful function.
     finite = tf.data.Dataset.range(steps).map(pull)
     cls = _epochs_dataset_class()
     if cls is None:  # pragma: no cover - a TensorFlow without the private base class: the dataset alone
-        finite._course_stream_iterator = iterator  # the iterator (and its resource) lives with the dataset
+        finite._course_stream = state  # the iterator (and its resource) lives with the dataset
         return finite
-    return cls(finite, iterator, steps)
+    return cls(finite, state)
+
+
+class _Stream:
+    """The persistent iterator of a dataset and how many batches have been taken from it."""
+
+    def __init__(self, iterator, steps, graph_pulls):
+        self.iterator = iterator
+        self.steps = int(steps)
+        self.python_pulls = 0  # by _EpochIterator
+        self.graph_pulls = graph_pulls  # by the dataset's own map (a tf.Variable)
+
+    def pulled(self):
+        return self.python_pulls + int(self.graph_pulls.numpy())
+
+    def next(self):
+        batch = next(self.iterator)
+        self.python_pulls += 1
+        return batch
 
 
 class _EpochIterator:
-    """``steps`` batches from a persistent tf.data iterator, then ``StopIteration``.
+    """One epoch (``steps`` batches) from a persistent tf.data iterator, then ``StopIteration``.
 
-    What ``iter()`` of a persistent dataset returns in eager mode: creating it costs nothing
-    (no new tf.data pipeline). Keras' ``fit`` accepts it (its TensorFlow trainer then feeds
-    each batch to the compiled step from Python; with ``steps_per_execution > 1`` too, and
-    epochs stay exact). ``get_next()`` and ``element_spec`` work as on a ``tf.data.Iterator``;
-    it cannot be passed into a ``tf.function`` (iterate the dataset inside the function).
+    What ``iter()`` of a persistent dataset returns in eager mode; creating it starts no new
+    tf.data pipeline. If the stream stands inside an epoch (an earlier iteration stopped
+    early), the rest of that epoch is skipped first. Keras' ``fit`` accepts it (its TensorFlow
+    trainer then feeds each batch to the compiled step from Python; epochs stay exact with
+    ``steps_per_execution > 1`` too). ``get_next()`` and ``element_spec`` work as on a
+    ``tf.data.Iterator``; it cannot be passed into a ``tf.function`` (iterate the dataset
+    inside the function instead).
     """
 
-    def __init__(self, stream_iterator, steps, element_spec):
-        self._stream = stream_iterator
-        self._left = int(steps)
+    def __init__(self, stream, element_spec):
+        self._stream = stream
         self.element_spec = element_spec
+        self._left = stream.steps
+        self._started = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if not self._started:  # realign lazily: an iterator Keras creates ahead and never uses costs nothing
+            self._started = True
+            into_epoch = self._stream.pulled() % self._stream.steps
+            for _ in range(self._stream.steps - into_epoch if into_epoch else 0):
+                self._stream.next()
         if self._left <= 0:
             raise StopIteration
         self._left -= 1
-        return next(self._stream)
+        return self._stream.next()
 
     def get_next(self):
         try:
@@ -681,14 +711,13 @@ def _epochs_dataset_class():
     class PersistentEpochs(UnaryUnchangedStructureDataset):
         """A finite dataset of one epoch, served from one iterator kept for the dataset's life."""
 
-        def __init__(self, finite, stream_iterator, steps):
-            self._stream_iterator = stream_iterator  # keeps the iterator (and its resource) alive
-            self._epoch_steps = int(steps)
+        def __init__(self, finite, stream):
+            self._course_stream = stream  # keeps the iterator (and its resource) alive
             super().__init__(finite, finite._variant_tensor)
 
         def __iter__(self):
             if tf.executing_eagerly():
-                return _EpochIterator(self._stream_iterator, self._epoch_steps, self.element_spec)
+                return _EpochIterator(self._course_stream, self.element_spec)
             return super().__iter__()  # inside a tf.function: a graph iterator over the finite dataset
 
     _EPOCHS_DATASET.append(PersistentEpochs)
