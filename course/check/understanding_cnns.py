@@ -117,20 +117,19 @@ def expect_map(got, expected, *, what, call, tol=GRAD_TOL, cause=None):
     expect_shape(got_arr, expected.shape, what=what, call=call, cause=cause)
     expect(bool(np.all(np.isfinite(got_arr))), f"{call} returned {what} containing NaN or inf.", call=call,
            got=got_arr, expected=expected, cause=cause or "a division by zero (a norm of zero?)")
-    rows_got = got_arr.reshape(len(got_arr), -1) if got_arr.ndim > 1 else got_arr[None]
-    rows_want = expected.reshape(len(expected), -1) if expected.ndim > 1 else expected[None]
-    for i, (g, w) in enumerate(zip(rows_got, rows_want)):
+    per_image = expected.ndim > 1            # compare image by image (the first axis) when there is one
+    pairs = zip(got_arr, expected) if per_image else [(got_arr, expected)]
+    for i, (g, w) in enumerate(pairs):
         if not matches(g, w, tol, normwise=True):
-            scale = max(1e-300, float(np.max(np.abs(w))))
-            err = float(np.max(np.abs(g - w))) / scale
-            where = f" (image {i})" if expected.ndim > 1 and len(expected) > 1 else ""
+            err = float(np.max(np.abs(g - w))) / max(1e-300, float(np.max(np.abs(w))))
+            where = f" (image {i})" if per_image and len(expected) > 1 else ""
             raise CheckFailure(
                 f"{call} returned the wrong {what}{where}.\n"
                 f"  called with: {call.inputs()}\n"
                 f"  got:         {describe(got_arr)}\n"
                 f"  expected:    {describe(expected)}\n"
                 f"  largest difference {err:.1e} of the largest expected value (tolerance {tol:.0e}); "
-                f"worst entry: {worst_entry(g.reshape(expected.shape[1:] if expected.ndim > 1 else g.shape), w.reshape(expected.shape[1:] if expected.ndim > 1 else w.shape))}"
+                f"worst entry{where}: {worst_entry(g, w)}"
                 + (f"\n  likely cause: {cause}" if cause else "")
             )
 
@@ -242,7 +241,7 @@ def check_saliency_map(fn):
         want = np.abs(grads).max(axis=-1)
         sal, record = call_with_model(fn, model, SAL_IMAGES.copy(), SAL_LABELS.copy(), name="saliency_map",
                                       arg_names=["model", "images", "labels"])
-        what = "saliency" + (" (model with batch normalisation)" if bn is not None else " (linear model)")
+        what = "saliency " + ("of the model with batch normalisation" if bn is not None else "of the linear model")
         expect_map(sal, want, what=what, call=record, cause=(
             ("for a linear model s_k = x . w_k + b_k the gradient of s_k is w_k: the map must be the maximum over "
              "channels of |w_label|, the same for any image; " if bn is None else
