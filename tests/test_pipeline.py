@@ -265,6 +265,9 @@ def test_without_xla_the_batches_are_the_same():
     b = _epoch(make_dataset(x, y, jit_compile=False, **kw))
     np.testing.assert_array_equal(a[1], b[1])
     np.testing.assert_allclose(a[0], b[0], atol=1e-5)
+    a = _epoch(make_dataset(x, y, jit_compile=True, image_size=20, **kw))  # the resize compiles too
+    b = _epoch(make_dataset(x, y, jit_compile=False, image_size=20, **kw))
+    np.testing.assert_allclose(a[0], b[0], atol=1e-5)
 
 
 @pytest.mark.backend_agnostic
