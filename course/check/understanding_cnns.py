@@ -28,6 +28,7 @@ __all__ = [
     "check_occlusion_map", "check_saliency_map", "check_class_visualization_step", "check_fool_linear",
     "check_fgsm",
     "linear_model", "SoftmaxPredictor", "call_with_model", "expect_map", "model_state", "TRAINING_MODE_CAUSE",
+    "GRAD_TOL",
 ]
 
 #: Gradients are float32: compared with ``max|got - expected| <= tol * max|expected|`` (per image).
