@@ -29,6 +29,9 @@ CELL_TIMEOUT = {
     "01_linear_classifiers": 180,
     "02_neural_networks": 300,
     "03_optimization": 300,
+    # The heaviest cell trains the CIFAR-10 CNN (about 5 s on an idle 2-core machine, 4-5x that on the
+    # slowest CI machines); the first ImageNet cell may convert the pretrained weights once (no cache yet).
+    "07_understanding_cnns": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full

@@ -3,17 +3,18 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_input_shape, check_num_classes, check_positive_int, check_rate,
+    apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_positive_int, check_rate,
     classifier, conv_bn_relu,
 )
 
 
 def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, augment=None,
-              weight_decay=0.0, name="small_cnn"):
+              weight_decay=0.0, name="small_cnn", classifier_activation="softmax", first_kernel_size=3):
     """A small VGG-style CNN that trains in seconds on a CPU.
 
     Three stages of conv-BN-ReLU blocks with ``width``, ``2 * width`` and
-    ``4 * width`` filters (3x3, "same" padding). The first stage has one
+    ``4 * width`` filters (3x3, "same" padding; the very first convolution
+    ``first_kernel_size`` x ``first_kernel_size``). The first stage has one
     block, the others two; 2x2 max pooling between stages, then global
     average pooling, optional dropout and a softmax classifier. With the
     default ``width=32`` the model has 0.28M parameters (``width=16``: 71k).
@@ -32,11 +33,17 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
             training.
         weight_decay: L2 factor on the conv and dense kernels (0 for none).
         name: the model's name.
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
+        first_kernel_size: size of the first layer's filters (positive int;
+            3 by default). Larger ones (5, 7) show what the first layer
+            learns more clearly (``course.plots.filter_grid``), as AlexNet's 11x11 do.
 
     Returns:
         An uncompiled ``keras.Model`` mapping images (float, any scale; e.g.
         pixels in ``[0, 1]``) to class probabilities of shape
-        ``(batch, num_classes)``.
+        ``(batch, num_classes)`` (or logits, with ``classifier_activation=None``).
 
     Example:
         >>> from course.models import small_cnn
@@ -48,10 +55,12 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
     check_num_classes(num_classes)
     check_positive_int(width, "width")
     rate = check_rate(dropout)
+    check_classifier_activation(classifier_activation)
+    check_positive_int(first_kernel_size, "first_kernel_size")
 
     inputs = keras.Input(shape=shape, name="images")
     x = apply_augment(inputs, augment)
-    x = conv_bn_relu(x, width, weight_decay=weight_decay, name="block1a")
+    x = conv_bn_relu(x, width, kernel_size=first_kernel_size, weight_decay=weight_decay, name="block1a")
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
     x = conv_bn_relu(x, 2 * width, weight_decay=weight_decay, name="block2a")
     x = conv_bn_relu(x, 2 * width, weight_decay=weight_decay, name="block2b")
@@ -61,5 +70,5 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if rate:
         x = keras.layers.Dropout(rate, name="dropout")(x)
-    outputs = classifier(x, num_classes, weight_decay)
+    outputs = classifier(x, num_classes, weight_decay, classifier_activation)
     return keras.Model(inputs, outputs, name=name)
