@@ -31,6 +31,9 @@ CELL_TIMEOUT = {
     "03_optimization": 300,
     # its longest cells train 5 runs of the tiny CNN (about 3 s on an idle 2-core CPU, 4-5x that on slow ones)
     "05_regularization": 300,
+    # The heaviest cell trains the CIFAR-10 CNN (about 5 s on an idle 2-core machine, 4-5x that on the
+    # slowest CI machines); the first ImageNet cell may convert the pretrained weights once (no cache yet).
+    "07_understanding_cnns": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full

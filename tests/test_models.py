@@ -231,6 +231,41 @@ def test_forward_pass_shapes(name):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_classifier_activation_none_gives_the_logits_of_the_same_network(name):
+    probs_model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5)
+    logits_model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5, classifier_activation=None)
+    assert logits_model.layers[-1].name == "logits" and probs_model.layers[-1].name == "probabilities"
+    assert logits_model.output_shape == (None, 5) and logits_model.count_params() == probs_model.count_params()
+    logits_model.set_weights(probs_model.get_weights())
+    x = RNG.uniform(size=(3, 32, 32, 3)).astype("float32")
+    logits = to_np(logits_model(x, training=False))
+    assert logits.dtype == np.float32 and not np.allclose(logits.sum(axis=1), 1.0)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(shifted / shifted.sum(axis=1, keepdims=True),
+                               to_np(probs_model(x, training=False)), rtol=1e-5, atol=1e-7)
+
+
+def test_classifier_activation_other_names_and_errors():
+    model = small_cnn(width=4, num_classes=3, classifier_activation="sigmoid")
+    assert model.layers[-1].name == "outputs"
+    out = model.predict(RNG.uniform(size=(2, 32, 32, 3)).astype("float32"), verbose=0)
+    assert out.shape == (2, 3) and np.all((out > 0) & (out < 1))
+    for builder in (small_cnn, resnet9, two_layer_net, resnet_cifar, vgg, alexnet):
+        with pytest.raises(ValueError, match="classifier_activation must be None .logits., 'softmax'"):
+            builder(classifier_activation="logits")
+
+
+def test_small_cnn_first_kernel_size():
+    model = small_cnn(width=8, first_kernel_size=7)
+    assert model.get_layer("block1a_conv").kernel.shape == (7, 7, 3, 8)
+    assert model.count_params() - small_cnn(width=8).count_params() == conv_params(7, 3, 8, False) - \
+        conv_params(3, 3, 8, False)
+    assert model.output_shape == (None, 10)
+    with pytest.raises(ValueError, match="first_kernel_size must be a positive int"):
+        small_cnn(first_kernel_size=0)
+
+
 # Under JAX, VGG and AlexNet (plain Conv2D/ReLU/pooling/Dense/Dropout, plus LRN, whose gradient is
 # checked in test_layers.py) are left to the TensorFlow run: each costs minutes of JAX compilation
 # on a 2-core CPU and exercises no layer type the other builders do not.

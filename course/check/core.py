@@ -113,6 +113,13 @@ def describe(value, max_items=MAX_ARRAY_ITEMS):
         inner = ", ".join(f"{k!r}: {describe(v, max_items)}" for k, v in list(value.items())[:max_items])
         more = ", ..." if len(value) > max_items else ""
         return "{" + inner + more + "}"
+    if hasattr(value, "layers") and hasattr(value, "count_params"):   # a Keras model (no Keras import needed)
+        def shape(s):
+            return str(tuple(s)).replace("None", "N") if isinstance(s, (tuple, list)) else str(s)
+        try:
+            return f"Keras model {value.name!r} ({shape(value.input_shape)} -> {shape(value.output_shape)})"
+        except (AttributeError, ValueError):
+            return f"Keras model {getattr(value, 'name', '')!r}"
     if callable(value):
         return getattr(value, "__name__", "a function")
     text = repr(value)
