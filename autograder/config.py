@@ -29,9 +29,14 @@ CELL_TIMEOUT = {
     "01_linear_classifiers": 180,
     "02_neural_networks": 300,
     "03_optimization": 300,
+    # its longest cells train 5 runs of the tiny CNN (about 3 s on an idle 2-core CPU, 4-5x that on slow ones)
+    "05_regularization": 300,
     # EfficientNet-Lite0 at 64 px: its first fit (tracing the gradient of 200 layers) and the first load of the
     # ImageNet weights (converted once from the installed package, then cached) take tens of seconds on a slow CPU.
     "06_transfer_learning": 300,
+    # The heaviest cell trains the CIFAR-10 CNN (about 5 s on an idle 2-core machine, 4-5x that on the
+    # slowest CI machines); the first ImageNet cell may convert the pretrained weights once (no cache yet).
+    "07_understanding_cnns": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full

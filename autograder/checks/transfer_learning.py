@@ -82,8 +82,8 @@ def check_feature_model(fn):
     with quiet():
         _feature_case(fn, base, "bn1", "avg", x)
         _feature_case(fn, base, "relu2", "max", x)
-    public._check_bad_pooling(fn, base, "relu1", "average")
-    public._check_bad_pooling(fn, base, "relu1", "flatten")
+    public.run_bad_pooling_case(fn, base, "relu1", "average")
+    public.run_bad_pooling_case(fn, base, "relu1", "flatten")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -47,6 +47,10 @@ __all__ = [
     "run_feature_extractor_case",
     "run_feature_model_case",
     "run_unfreeze_top_case",
+    "run_bad_pooling_case",
+    "CAUSE_FM_AVG_MAX", "CAUSE_FM_INPUT", "CAUSE_FM_LAST", "CAUSE_FM_NEXT",
+    "CAUSE_UT_ALL_LAYERS", "CAUSE_UT_BN", "CAUSE_UT_BN_NOT_COUNTED", "CAUSE_UT_BOTTOM", "CAUSE_UT_EVERYTHING",
+    "CAUSE_UT_REFREEZE", "CAUSE_UT_ZERO",
     "TOL",
 ]
 
@@ -514,7 +518,11 @@ def run_feature_model_case(fn, base, layer_name, pooling, x, expected, candidate
                                              "positions")
 
 
-def _check_bad_pooling(fn, base, layer_name, pooling):
+def run_bad_pooling_case(fn, base, layer_name, pooling):
+    """Fail unless ``fn(base, layer_name, pooling=pooling)`` rejects the unknown ``pooling`` with a ValueError.
+
+    Shared with the hidden check (autograder/checks/transfer_learning.py).
+    """
     try:
         with quiet():
             fn(base, layer_name, pooling=pooling)
@@ -541,7 +549,7 @@ def check_feature_model(fn):
     run_feature_model_case(fn, base, "down", "avg", x, _DOWN_AVG, _fm_candidates(
         _RELU_AVG, _OUT_AVG, _OUT_AVG, None))
     run_feature_model_case(fn, base, "double", None, x, _DOUBLE, [(LITERAL_X, CAUSE_FM_INPUT)])
-    _check_bad_pooling(fn, base, "relu", "mean")
+    run_bad_pooling_case(fn, base, "relu", "mean")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 import keras
 
 from course.models._common import (
-    BN_MOMENTUM, apply_augment, check_input_shape, check_num_classes, check_positive_int, classifier, conv_bn_relu,
+    BN_MOMENTUM, apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_positive_int,
+    classifier, conv_bn_relu,
 )
 
 
@@ -37,7 +38,7 @@ def basic_block(x, filters, stride, weight_decay=0.0, name="block"):
 
 
 def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, augment=None, weight_decay=0.0,
-                 name=None):
+                 name=None, classifier_activation="softmax"):
     """ResNet-{20, 32, 44, 56, 110} for CIFAR (He, Zhang, Ren and Sun, 2016, section 4.2).
 
     A 3x3 conv with ``width`` (16) filters, then three stages of ``n`` basic
@@ -63,9 +64,12 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
         augment: ``None``, a Keras layer or a list of layers applied to the input first.
         weight_decay: L2 factor on all kernels (paper: 1e-4; 0 for none).
         name: the model's name (default ``"resnet<depth>"``).
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities.
+        An uncompiled ``keras.Model`` giving class probabilities (or logits).
 
     Example:
         >>> from course.models import resnet_cifar
@@ -77,6 +81,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
     shape = check_input_shape(input_shape, min_size=4)
     check_num_classes(num_classes)
     check_positive_int(width, "width")
+    check_classifier_activation(classifier_activation)
 
     inputs = keras.Input(shape=shape, name="images")
     x = apply_augment(inputs, augment)
@@ -86,5 +91,5 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
             stride = 2 if stage > 1 and block == 0 else 1
             x = basic_block(x, filters, stride, weight_decay, name=f"stage{stage}_block{block + 1}")
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
-    outputs = classifier(x, num_classes, weight_decay)
+    outputs = classifier(x, num_classes, weight_decay, classifier_activation)
     return keras.Model(inputs, outputs, name=name or f"resnet{depth}")
