@@ -3,13 +3,13 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_input_shape, check_num_classes, check_positive_int, check_rate,
+    apply_augment, apply_normalize, check_input_shape, check_num_classes, check_positive_int, check_rate,
     classifier, conv_bn_relu,
 )
 
 
 def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, augment=None,
-              weight_decay=0.0, name="small_cnn"):
+              weight_decay=0.0, name="small_cnn", normalize=None):
     """A small VGG-style CNN that trains in seconds on a CPU.
 
     Three stages of conv-BN-ReLU blocks with ``width``, ``2 * width`` and
@@ -30,6 +30,9 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
             input first (for example ``keras.layers.RandomFlip("horizontal")``
             or ``course.layers.RandomPadCrop(4)``); they are active only when
             training.
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on the conv and dense kernels (0 for none).
         name: the model's name.
 
@@ -50,7 +53,7 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
     rate = check_rate(dropout)
 
     inputs = keras.Input(shape=shape, name="images")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     x = conv_bn_relu(x, width, weight_decay=weight_decay, name="block1a")
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
     x = conv_bn_relu(x, 2 * width, weight_decay=weight_decay, name="block2a")
