@@ -29,6 +29,8 @@ CELL_TIMEOUT = {
     "01_linear_classifiers": 180,
     "02_neural_networks": 300,
     "03_optimization": 300,
+    # the longest cell, the degradation experiment, takes about 20 s on an idle 2-core CPU
+    "04_convolutional_networks": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full
