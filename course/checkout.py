@@ -8,11 +8,14 @@ it first on ``sys.path`` and hands over to ``autograder.<module>.main``.
 """
 
 import importlib
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 MARKER = Path("autograder") / "nbgrader_config.py"
+#: What the instructor commands need beyond a student's install (the ``instructor`` extra).
+INSTRUCTOR_MODULES = ("nbgrader", "nbformat", "nbclient", "nbconvert")
 
 
 def find_root(argv, command="this command"):
@@ -39,8 +42,14 @@ def find_root(argv, command="this command"):
     return root
 
 
+def missing_instructor_tools():
+    """The instructor-only modules (nbgrader, ...) this environment lacks."""
+    return [m for m in INSTRUCTOR_MODULES if importlib.util.find_spec(m) is None]
+
+
 def run_from_checkout(command, module, usage, argv):
-    """Find the checkout, then return ``autograder.<module>.main(argv)``; exit status 2 when none."""
+    """Find the checkout, then return ``autograder.<module>.main(argv)``; exit status 2 when
+    there is none or the instructor tools are not installed."""
     try:
         root = find_root(argv, command)
     except FileNotFoundError as e:
@@ -48,6 +57,12 @@ def run_from_checkout(command, module, usage, argv):
             print(f"usage: {usage}\nRun it from the course repository (or pass --root) for the full help.")
             return 0
         print(f"{command}: {e}", file=sys.stderr)
+        return 2
+    missing = missing_instructor_tools()
+    if missing:
+        print(f"{command} needs the instructor tools, which this environment lacks ({', '.join(missing)}): "
+              f"a student's install (`pip install .`) leaves them out. Install them with "
+              f"`pip install -e '{root}[instructor]'` (or run `make venv` in {root}).", file=sys.stderr)
         return 2
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))

@@ -1,7 +1,9 @@
+import re
+
 import numpy as np
 import pytest
 
-from course.check import core
+from course.check import core, layout
 
 
 def test_rel_error_matches_design_formula():
@@ -174,3 +176,42 @@ def test_in_a_jupyter_kernel_the_student_sees_no_check_frames(tmp_path):
     shown = "\n".join(error.traceback)
     assert "f(x) returned the wrong output." in shown and "likely cause: the factor is 2" in shown
     assert "course/check" not in shown and "core.py" not in shown and "Traceback" not in shown
+
+
+def test_a_long_failure_is_wrapped_between_words_for_the_notebook():
+    """JupyterLab breaks long output lines mid-word at the edge of the output area; the
+    rendered message is wrapped between words instead, never inside an array."""
+    W = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
+    with pytest.raises(core.CheckFailure) as e:
+        out, record = core.call(lambda W, X, y, reg: 6.26667, W, np.eye(3), np.array([0, 1, 2]), 0.0,
+                                name="svm_loss_naive", arg_names=["W", "X", "y", "reg"])
+        core.expect_close(out, 5.26667, what="loss", call=record, cause="the sum includes the correct "
+                          "class j == y_i, which adds max(0, s_yi - s_yi + 1) = 1 per example: skip j == y_i")
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in e.value._render_traceback_()]
+    assert max(map(len, lines)) <= layout.NOTEBOOK_COLUMNS
+    assert lines[1] == "  called with: W = float64 array (3, 3), values in [-3.1, 5.1],"      # between inputs
+    assert lines[2] == "               X = float64 array (3, 3), values in [0, 1], y = [0 1 2], reg = 0"
+    assert lines[-2:] == ["  likely cause: the sum includes the correct class j == y_i, which adds",
+                          "                max(0, s_yi - s_yi + 1) = 1 per example: skip j == y_i"]
+    assert " ".join(" ".join(lines).split()) == " ".join(f"CheckFailure: {e.value}".split())
+
+
+def test_an_array_too_wide_for_a_line_is_shown_one_row_a_line_aligned_with_its_expectation():
+    got = np.array([[-0.3794, -0.5241, 1.0886], [0.0584, 0.4381, -0.666], [0.1094, -0.0717, 0.1793],
+                    [0.2116, 0.1577, -0.6019]])
+    expected = got.copy()
+    expected[1, 2] = -0.0114
+    with pytest.raises(core.CheckFailure) as e:
+        core.expect_close(got, expected, what="dx")
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in layout.wrap_message(str(e.value), 40)]
+    assert lines[1:5] == ["  got:         [[-0.3794 -0.5241  1.0886]",
+                          "                [ 0.0584  0.4381 -0.666 ]",
+                          "                [ 0.1094 -0.0717  0.1793]",
+                          "                [ 0.2116  0.1577 -0.6019]]"]
+    assert lines[6] == "                [ 0.0584  0.4381 -0.0114]"     # the same columns as got's
+
+
+def test_negative_zeros_and_long_dicts_print_plainly():
+    assert core.describe(np.array([-0.0, 1.5])) == "[0.  1.5]"
+    assert core.describe({k: 1 for k in "abcdefgh"}, max_items=2) == "{'a': 1, 'b': 1, ...}"
+    assert core.describe_pair(np.array([1.0, -12.25]), np.array([1.0, 2.0])) == ("[  1.   -12.25]", "[  1.     2.  ]")

@@ -17,10 +17,13 @@ Numpy only: importing this never pulls TensorFlow in.
 import contextlib
 import copy
 import dataclasses
+import re
 import time
 import warnings
 
 import numpy as np
+
+from course.check import layout
 
 __all__ = [
     "CheckFailure",
@@ -29,6 +32,7 @@ __all__ = [
     "Thresholds",
     "call",
     "describe",
+    "describe_pair",
     "diagnose",
     "expect",
     "expect_accuracy",
@@ -46,16 +50,20 @@ __all__ = [
 class CheckFailure(AssertionError):
     """A check failed; the message is written for the student.
 
-    In a notebook, IPython shows only the message (``_render_traceback_``):
-    the frames of the check itself are noise to a student and push the two
-    lines that matter below the fold. nbgrader still records the cell as
-    failed (the output is an error), and its feedback shows the same message.
+    In a notebook, IPython shows only the message (``_render_traceback_``),
+    wrapped to the output area: the frames of the check itself are noise to a
+    student and push the two lines that matter below the fold. nbgrader still
+    records the cell as failed (the output is an error), and its feedback shows
+    the same message.
     """
 
     def _render_traceback_(self):
-        lines = str(self).splitlines() or [""]
+        # Wrapped for the output area (course.check.layout): JupyterLab would break long
+        # lines mid-word. The message itself, and so the feedback page, stays unwrapped.
+        name = type(self).__name__
+        first, *rest = layout.wrap_message(f"{name}: {self}") or [f"{name}: "]
         red, reset = "\x1b[0;31m", "\x1b[0m"
-        return [f"{red}{type(self).__name__}{reset}: {lines[0]}", *lines[1:]]
+        return [red + name + reset + first[len(name):], *rest]
 
 
 def rel_error(x, y):
@@ -86,9 +94,7 @@ def describe(value, max_items=MAX_ARRAY_ITEMS):
     """
     if isinstance(value, np.ndarray):
         if value.size <= max_items:
-            text = np.array2string(value, precision=4, separator=" ", threshold=max_items,
-                                   max_line_width=10_000)
-            return text.replace("\n", "")
+            return _array_text(value, max_items)
         if value.size and np.issubdtype(value.dtype, np.number) and not np.iscomplexobj(value):
             finite = value[np.isfinite(value)] if np.issubdtype(value.dtype, np.floating) else value
             if finite.size:
@@ -105,7 +111,8 @@ def describe(value, max_items=MAX_ARRAY_ITEMS):
         return f"({inner}{more})" if isinstance(value, tuple) else f"[{inner}{more}]"
     if isinstance(value, dict):
         inner = ", ".join(f"{k!r}: {describe(v, max_items)}" for k, v in list(value.items())[:max_items])
-        return "{" + inner + "}"
+        more = ", ..." if len(value) > max_items else ""
+        return "{" + inner + more + "}"
     if callable(value):
         return getattr(value, "__name__", "a function")
     text = repr(value)
@@ -135,13 +142,45 @@ class Call:
         return self.signature()
 
 
+def _array_text(value, max_items=MAX_ARRAY_ITEMS):
+    """A small array on one line, ``-0.`` printed as ``0.`` (a sign a student cannot act on)."""
+    if np.issubdtype(value.dtype, np.floating):
+        value = value + 0.0
+    text = np.array2string(value, precision=4, separator=" ", threshold=max_items, max_line_width=10_000)
+    return re.sub(r"\n\s*", " ", text)
+
+
+def describe_pair(got, expected):
+    """``(got, expected)`` described for a message. Two small real arrays of one shape are
+    printed in one number format (numpy's for both together), so that their entries line
+    up column by column when the message shows them one above the other.
+
+    >>> describe_pair(np.array([0.5, -12.25]), np.array([0.5, 1.0]))
+    ('[  0.5  -12.25]', '[  0.5    1.  ]')
+    """
+    def real(a):
+        return isinstance(a, np.ndarray) and a.ndim >= 1 and not np.iscomplexobj(a) \
+            and (np.issubdtype(a.dtype, np.number) or a.dtype == bool)
+
+    if real(got) and real(expected) and got.shape == expected.shape and got.size <= MAX_ARRAY_ITEMS:
+        both = _array_text(np.stack([got, expected]), 2 * MAX_ARRAY_ITEMS)[1:-1]   # "A B" of "[A B]"
+        depth = 0
+        for i, ch in enumerate(both):
+            depth += (ch == "[") - (ch == "]")
+            if depth == 0:
+                return both[:i + 1], both[i + 1:].strip()
+    return (got if isinstance(got, str) else describe(got),
+            expected if isinstance(expected, str) else describe(expected))
+
+
 def _message(headline, call=None, got=None, expected=None, cause=None, extra=None, show_values=True):
     lines = [headline]
     if call is not None and (call.args or call.kwargs):
         lines.append(f"  called with: {call.inputs()}")
     if show_values:
-        lines.append(f"  got:         {got if isinstance(got, str) else describe(got)}")
-        lines.append(f"  expected:    {expected if isinstance(expected, str) else describe(expected)}")
+        got_text, expected_text = describe_pair(got, expected)
+        lines.append(f"  got:         {got_text}")
+        lines.append(f"  expected:    {expected_text}")
     if extra:
         lines.append(f"  {extra}")
     if cause:
