@@ -86,7 +86,8 @@ def main(argv=None):
             t_naive = best_time(ns["conv_forward_naive"], (x, w, b, param), 3)
             t_loops = best_time(hidden.conv_loops_reference, (x, w, b, stride, pad), 3)
             rows = [
-                ("conv_forward_im2col (solution)", best_time(ns["conv_forward_im2col"], (x, w, b, param), args.repeats)),
+                ("conv_forward_im2col (solution)",
+                 best_time(ns["conv_forward_im2col"], (x, w, b, param), args.repeats)),
                 ("the check's reference im2col", best_time(hidden.conv_im2col_reference, (x, w, b, stride, pad),
                                                            args.repeats)),
                 ("loop over the filter offsets", best_time(offsets_loop, (x, w, b, param), args.repeats)),

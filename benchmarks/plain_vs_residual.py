@@ -81,7 +81,8 @@ def train_network(depth, residual, x, y, x_test, y_test, recipe, seed, jit_compi
 
     keras.utils.set_random_seed(seed)
     model = resnet_cifar(x.shape[1:], 10, depth=depth, width=recipe["width"], residual=residual,
-                         weight_decay=recipe["weight_decay"], normalize=fit_normalization(x))
+                         weight_decay=recipe["weight_decay"], normalize=fit_normalization(x),
+                         zero_init_residual=residual and recipe.get("zero_init_residual", False))
     # metrics (and their share of the traced step) only when the test curves need them
     compile_model(model, keras.optimizers.SGD(recipe["learning_rate"], momentum=0.9),
                   metrics=["accuracy"] if recipe["validate"] else None, jit_compile=jit_compile)
@@ -118,11 +119,13 @@ def main(argv=None):
     ap.add_argument("--images", type=int, default=None, help="override the recipe's number of training images")
     ap.add_argument("--learning-rate", type=float, default=None, help="override the recipe's learning rate")
     ap.add_argument("--depths", type=int, nargs=2, default=None, help="override the recipe's two depths")
+    ap.add_argument("--zero-init-residual", action="store_true", default=None,
+                    help="start every residual branch's last batch norm at 0")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="runs/plain_vs_residual")
     args = ap.parse_args(argv)
     recipe = dict(RECIPES["fast" if args.fast else "full"])
-    for key in ("epochs", "images", "learning_rate", "depths"):
+    for key in ("epochs", "images", "learning_rate", "depths", "zero_init_residual"):
         if getattr(args, key) is not None:
             recipe["n_images" if key == "images" else key] = getattr(args, key)
 

@@ -343,3 +343,17 @@ def test_normalized_model_saves_and_loads_without_course(tmp_path):
                                   model.predict(x, verbose=0))
     with pytest.raises(TypeError, match="normalize must be None or a course.data.Normalizer"):
         small_cnn(normalize="channel")
+
+
+def test_zero_init_residual_starts_every_block_as_its_shortcut():
+    model = resnet_cifar(depth=8, width=4, zero_init_residual=True)
+    last = [layer for layer in layers_of(model, keras.layers.BatchNormalization) if layer.name.endswith("_2_bn")]
+    assert len(last) == 3 and all(not np.any(to_np(bn.gamma)) for bn in last)
+    assert all(np.all(to_np(bn.gamma) == 1) for bn in layers_of(model, keras.layers.BatchNormalization)
+               if bn not in last)
+    # the identity block of stage 1 passes its input through: out = ReLU(x + 0) = x (x >= 0 after the stem's ReLU)
+    probe = keras.Model(model.input, [model.get_layer("stem_relu").output, model.get_layer("stage1_block1_out").output])
+    stem, block = (to_np(t) for t in probe(RNG.uniform(size=(2, 32, 32, 3)).astype("float32"), training=False))
+    np.testing.assert_allclose(block, stem, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="zero_init_residual=True needs residual=True"):
+        resnet_cifar(depth=8, residual=False, zero_init_residual=True)

@@ -28,7 +28,7 @@ from course.check.convolutional_networks import (
     CAUSE_PAD_TWICE, CAUSE_POOL_ALL, CAUSE_POOL_ASSIGN, CAUSE_POOL_AVERAGE, CAUSE_POOL_TIES, CAUSE_STRIDE_INDEX,
     SPEEDUP_REFERENCE_SHARE, SPEEDUP_TARGET,
 )
-from course.check.core import CheckFailure, call, diagnose, expect, expect_accuracy, matches, quiet, timed
+from course.check.core import CheckFailure, diagnose, expect, expect_accuracy, matches, quiet, timed
 
 # ----------------------------------------------------------------------------
 # Reference implementations (vectorized numpy, float64)

@@ -89,7 +89,8 @@ def _conv_forward(kind):
             x_pad = x
             H_out, W_out = _out_size(H, HH, stride, 0), _out_size(W, WW, stride, 0)
         elif kind == "pad_twice":
-            x_pad = np.pad(np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+            once = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+            x_pad = np.pad(once, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
         else:
             x_pad = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
         kernel = w[::-1, ::-1] if kind == "flipped" else w
@@ -388,8 +389,9 @@ MUTANTS = [
            _im2col_forward("channel_first_patches"), "flattened in different orders"),
     Mutant("conv_forward_im2col", "loop_over_positions", "fills the im2col matrix column by column in a loop",
            _im2col_forward("loop_over_positions"), "runs a Python loop over the output positions", public=True),
-    Mutant("conv_forward_im2col", "multiply_and_sum", "multiplies windows and filters elementwise and sums "
-           "(vectorized, but no matrix product)", _im2col_forward("multiply_and_sum"), "conv_forward_im2col is too slow"),
+    Mutant("conv_forward_im2col", "multiply_and_sum",
+           "multiplies windows and filters elementwise and sums (vectorized, but no matrix product)",
+           _im2col_forward("multiply_and_sum"), "conv_forward_im2col is too slow"),
     # vgg_block
     Mutant("vgg_block", "valid_padding", "3x3 convolutions with padding='valid'",
            _vgg_block("valid_padding"), "padding='valid'", public=True),

@@ -557,8 +557,8 @@ def vgg_block_case(fn, filters, num_convs, input_shape, seed=0):
     want = (2, H // 2, W // 2, filters)
     shrink = 2 * num_convs
     _expect_output_shape(y.shape, want, f"{name} applied to x of shape {x.shape}", _shape_cause(y, [
-        ((2, (H - shrink) // 2, (W - shrink) // 2, filters), "the convolutions use padding='valid': with "
-                                                             "padding='same' a 3x3 stride-1 convolution keeps the size"),
+        ((2, (H - shrink) // 2, (W - shrink) // 2, filters),
+         "the convolutions use padding='valid': with padding='same' a 3x3 stride-1 convolution keeps the size"),
         ((2, H // 2 ** num_convs, W // 2 ** num_convs, filters), "the pooling layer is inside the loop: the block "
                                                                  "pools once, after all its convolutions"),
         ((2, H, W, filters), "the block has no 2x2 max pooling (stride 2) after its convolutions"),

@@ -17,7 +17,7 @@ def _check_depth(depth):
     return (depth - 2) // 6
 
 
-def basic_block(x, filters, stride, weight_decay=0.0, name="block", residual=True):
+def basic_block(x, filters, stride, weight_decay=0.0, name="block", residual=True, zero_init=False):
     """He et al.'s basic block on a functional tensor (plain Keras layers).
 
     Same computation as :class:`course.layers.ResidualBlock`: two 3x3
@@ -25,12 +25,15 @@ def basic_block(x, filters, stride, weight_decay=0.0, name="block", residual=Tru
     ``stride`` + BN) when the shape changes, ReLU after the addition.
     ``residual=False`` gives the block of the paper's plain networks: the
     same two conv-BN layers and the final ReLU, without the shortcut.
+    ``zero_init=True`` starts the second batch normalization's scale at 0,
+    so the residual branch starts at 0 and the block as ReLU(shortcut).
     """
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
     y = conv_bn_relu(x, filters, strides=stride, weight_decay=weight_decay, name=name + "_1")
     y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                             kernel_regularizer=reg, name=name + "_2_conv")(y)
-    y = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name + "_2_bn")(y)
+    y = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer="zeros" if zero_init else "ones",
+                                        name=name + "_2_bn")(y)
     if not residual:
         return keras.layers.ReLU(name=name + "_out")(y)
     if stride != 1 or x.shape[-1] != filters:
@@ -42,7 +45,7 @@ def basic_block(x, filters, stride, weight_decay=0.0, name="block", residual=Tru
 
 
 def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, augment=None, weight_decay=0.0,
-                 name=None, residual=True, normalize=None):
+                 name=None, residual=True, normalize=None, zero_init_residual=False):
     """ResNet-{20, 32, 44, 56, 110} for CIFAR (He, Zhang, Ren and Sun, 2016, section 4.2), or its plain twin.
 
     A 3x3 conv with ``width`` (16) filters, then three stages of ``n`` basic
@@ -77,6 +80,11 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
         weight_decay: L2 factor on all kernels (paper: 1e-4; 0 for none).
         name: the model's name (default ``"resnet<depth>"``, or ``"plain<depth>"``).
         residual: True (default) for the ResNet; False for the plain network without shortcuts.
+        zero_init_residual: start the last batch normalization of every
+            residual branch with a scale of 0 (Goyal et al., 2017), so that
+            every block starts as the identity (as ReLU(shortcut)) and the
+            network as a shallow one: deep ResNets then train well from the
+            first steps. Only with ``residual=True``.
         normalize: ``None`` (the model takes inputs as they come), or a
             :class:`course.data.Normalizer` fitted on the training images: the
             model then takes images with pixels in ``[0, 1]`` (what
@@ -100,6 +108,9 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
     check_positive_int(width, "width")
     if not isinstance(residual, bool):
         raise ValueError(f"resnet_cifar: residual must be True (ResNet) or False (plain network), got {residual!r}")
+    if zero_init_residual and not residual:
+        raise ValueError("resnet_cifar: zero_init_residual=True needs residual=True (a plain block whose last batch "
+                         "normalization starts at 0 outputs nothing)")
 
     inputs = keras.Input(shape=shape, name="images")
     x = apply_normalize(apply_augment(inputs, augment), normalize)
@@ -108,7 +119,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
         for block in range(n):
             stride = 2 if stage > 1 and block == 0 else 1
             x = basic_block(x, filters, stride, weight_decay, name=f"stage{stage}_block{block + 1}",
-                            residual=residual)
+                            residual=residual, zero_init=bool(zero_init_residual))
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = classifier(x, num_classes, weight_decay)
     return keras.Model(inputs, outputs, name=name or f"{'resnet' if residual else 'plain'}{depth}")
