@@ -11,8 +11,11 @@ What "the points it deserves" means here:
   wrote it*, checked with the real numpy and the real check helpers;
 * a graded cell whose check is interrupted (cell time limit), runs out of memory, hits
   ``sys.exit`` or a refused read of the grader's files scores 0, the other cells keep theirs;
-* a notebook whose kernel dies (``os._exit``) or that overruns its total time budget cannot be
-  run to the end and scores 0 as a whole, with a notebook-level message;
+* a notebook whose kernel dies (``os._exit``) keeps the points of the graded cells that ran
+  before the kernel died; the ones after it score 0 ("not run"), and a notebook-level message
+  names the cell it died in;
+* a notebook that overruns its total time budget is stopped and scores 0 as a whole, with a
+  notebook-level message;
 * locked test cells that were edited, moved or deleted are put back (nbgrader restores the
   content of locked cells; ``course grade`` puts deleted or moved test cells back after the
   function they test): tampering neither costs nor earns points, the functions are graded.
@@ -247,8 +250,10 @@ CASES = [
          {"test_channel_mean_std": "channel_mean_std", "test_accuracy": "changed numpy"}),
     Case("sysexit", "sys.exit in a cell and in accuracy", _sys_exit, _pts(accuracy=1),
          {"test_accuracy": "sys.exit"}),
-    Case("osexit", "os._exit kills the kernel", _os_exit, ZERO, {"test_one_hot": "Kernel died"},
-         status="kernel died", note="Kernel died"),
+    Case("osexit", "os._exit kills the kernel after normalize: the two tests before it keep their points",
+         _os_exit, _pts(one_hot=1, accuracy=1),
+         {"test_one_hot": "the kernel died in cell", "test_accuracy": "Not run"},
+         status="kernel died", note="Kernel died in cell"),
     Case("memory", "one_hot allocates memory without bound", _memory, _pts(one_hot=1),
          {"test_one_hot": "Memory limit"}),
     Case("readhidden", "reads hidden checks, source notebook and .git; imports the checks; runs cat",

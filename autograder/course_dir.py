@@ -1,26 +1,26 @@
-"""A Python API around nbgrader for one course checkout.
+"""A Python API around nbgrader for one course checkout and its build directory.
 
 :class:`CourseDir` knows where the sources are (``notebooks/NN_<name>/<name>.ipynb``)
-and where nbgrader works (the build directory: ``release/``, ``submitted/``,
-``autograded/``, ``feedback/``, ``gradebook.db``), and does one nbgrader step
-for one assignment and one student at a time::
+and where nbgrader works (the build directory: ``source/``, ``release/``, ``submitted/``,
+``autograded/``, ``feedback/``, ``gradebook.db``)::
 
     course = CourseDir()                       # repo found from the cwd
-    a = course.assignment("warmup")            # or "00_warmup"
-    course.release(a)                          # nbgrader generate_assignment
+    a = course.assignment("warmup")            # or "00_warmup", "00"; course.assignments() lists all
+    course.release(a)                          # nbgrader generate_assignment (fills the gradebook)
     course.submit(a, "alice", "alice/warmup.ipynb")
-    course.autograde(a, "alice")               # nbgrader autograde (fast mode)
-    course.feedback(a, "alice")                # nbgrader generate_feedback -> [html paths]
-    course.scores(a, "alice")                  # per-cell points from the gradebook
+    course.autograde(a, "alice")               # graded as `course grade` grades: guarded kernel, limits
+    course.feedback(a, "alice")                # -> [feedback/alice/00_warmup/warmup.html]
+    course.scores(a, "alice")                  # per-cell points from the gradebook (ScoredCell)
 
-Every nbgrader step runs as ``python -m nbgrader`` in a subprocess whose cwd
-is the build directory (which holds an ``nbgrader_config.py`` that loads
-``autograder/nbgrader_config.py``): nbgrader's traitlets singletons never leak
-between steps, and the kernel inherits an environment made for grading
-(:meth:`CourseDir.kernel_env`: the repo root on PYTHONPATH so hidden tests
-import ``autograder``, TensorFlow quiet, no non-inline matplotlib backend).
-Each step's log is kept in ``<build>/logs/``; a failing step raises
-:class:`NbgraderError` with the log's tail.
+nbgrader steps (the release) run in a fresh ``python -m autograder.nbgrader_worker``
+process (:func:`autograder.runner.run_nbgrader`) whose cwd is the build directory, which
+holds an ``nbgrader_config.py`` that loads ``autograder/nbgrader_config.py``: nbgrader's
+traitlets singletons never leak into the caller, and the kernel inherits an environment
+made for grading (:meth:`CourseDir.kernel_env`: the repo root on PYTHONPATH so hidden
+tests import ``autograder``, TensorFlow quiet, no non-inline matplotlib backend). Each
+step's log is kept in ``<build>/logs/``; a failing step raises :class:`NbgraderError` with
+the log's tail. :meth:`CourseDir.autograde` goes through :mod:`autograder.grade`, the one
+grading path.
 """
 
 import datetime
@@ -28,14 +28,15 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import cells, config
-from autograder.nbgrader_worker import PREFIX
+from autograder.results import ScoredCell
+
+__all__ = ["ASSIGNMENT_RE", "CourseError", "NbgraderError", "Assignment", "Scores", "CourseDir", "find_repo_root",
+           "graded_cells", "check_student_id"]
 
 ASSIGNMENT_RE = re.compile(r"^(\d\d)_([A-Za-z0-9_]+)$")
 
@@ -84,17 +85,8 @@ class Assignment:
 
 
 @dataclass
-class CellScore:
-    grade_id: str
-    score: float           # auto score, or the manual score once given (0.0 until then)
-    max_score: float
-    autograded: bool       # a test cell (True) or a written answer / manually graded cell
-    needs_manual_grade: bool
-
-
-@dataclass
 class Scores:
-    """Points of one submission of one assignment, from the gradebook."""
+    """Points of one submission of one assignment, from the gradebook (cells: :class:`ScoredCell`)."""
 
     assignment: str
     student: str
@@ -102,19 +94,23 @@ class Scores:
 
     @property
     def auto_score(self):
-        return sum(c.score for c in self.cells if c.autograded)
+        return sum(c.points for c in self.cells if c.autograded)
 
     @property
     def auto_max(self):
-        return sum(c.max_score for c in self.cells if c.autograded)
+        return sum(c.max_points for c in self.cells if c.autograded)
 
     @property
     def manual_max(self):
-        return sum(c.max_score for c in self.cells if not c.autograded)
+        return sum(c.max_points for c in self.cells if not c.autograded)
+
+    @property
+    def manual_pending(self):
+        return any(c.manual_pending for c in self.cells)
 
     def failed(self):
         """Autograded cells that did not get full points."""
-        return [c for c in self.cells if c.autograded and c.score < c.max_score]
+        return [c for c in self.cells if c.autograded and c.points < c.max_points]
 
 
 def graded_cells(notebook_path):
@@ -211,38 +207,17 @@ class CourseDir:
             cfg.write_text(text)
         return self.build_dir
 
-    def nbgrader(self, *args, log_name, timeout=None, env=None):
-        """Run ``python -m nbgrader ARGS`` in the build directory; return its output.
-
-        Raises :class:`NbgraderError` (with the log's tail) when it fails.
-        """
-        self.prepare()
-        cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
-        log_path = self.build_dir / "logs" / f"{log_name}.log"
-        try:
-            proc = subprocess.run(cmd, cwd=self.build_dir, env=env or self.kernel_env(grading=True),
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            out = e.stdout if isinstance(e.stdout, str) else (e.stdout or b"").decode(errors="replace")
-            log_path.write_text(out)
-            raise NbgraderError(f"`nbgrader {args[0]}` took more than {timeout} s (log: {log_path})", out) from None
-        log_path.write_text(proc.stdout)
-        if proc.returncode != 0 or re.search(r"\| ERROR\]", proc.stdout):
-            tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
-            raise NbgraderError(f"`nbgrader {' '.join(map(str, args))}` failed (exit {proc.returncode}; "
-                                f"log: {log_path}):\n{tail}", proc.stdout)
-        return proc.stdout
-
     def run_steps(self, steps, timeout=None, log_name=None):
-        """Run nbgrader steps in one subprocess (:mod:`autograder.nbgrader_worker`).
+        """Run nbgrader steps (:mod:`autograder.nbgrader_worker`) in one fresh process in the build directory.
 
-        ``steps``: dicts ``{"step": "release"|"autograde"|"feedback", "assignment": id,
+        ``steps``: dicts ``{"step": "release"|"autograde", "assignment": id or Assignment,
         "student": id}``; autograde steps get the assignment's per-cell timeout. Returns the
         per-step results (``success``, ``log``, ``seconds``); raises :class:`NbgraderError`
         naming the failed step, with the tail of its log, when one fails. ``timeout`` bounds
         the whole batch in seconds.
         """
+        from autograder.runner import run_nbgrader
+
         self.prepare()
         steps = [dict(s) for s in steps]
         for s in steps:
@@ -253,31 +228,21 @@ class CourseDir:
         name = log_name or "-".join([steps[0]["step"], steps[0]["assignment"]]
                                     + ([steps[0]["student"]] if steps[0].get("student") else []))
         log_path = self.build_dir / "logs" / f"{name}.log"
-        cmd = [sys.executable, "-m", "autograder.nbgrader_worker", str(self.build_dir)]
-        try:
-            proc = subprocess.run(cmd, input=json.dumps(steps), cwd=self.build_dir,
-                                  env=self.kernel_env(grading=True), capture_output=True, text=True,
-                                  timeout=timeout)
-            out, err, code = proc.stdout, proc.stderr, proc.returncode
-        except subprocess.TimeoutExpired as e:
-            out = e.stdout if isinstance(e.stdout, str) else (e.stdout or b"").decode(errors="replace")
-            err = e.stderr if isinstance(e.stderr, str) else (e.stderr or b"").decode(errors="replace")
-            code = None
-        results = [json.loads(line[len(PREFIX):]) for line in out.splitlines() if line.startswith(PREFIX)]
+        run = run_nbgrader(self.build_dir, steps, self.kernel_env(grading=True), timeout=timeout)
         log_path.write_text("\n".join(
             f"== {r['step']} {r['assignment']} {r.get('student') or ''} ({r['seconds']:.1f} s, "
-            f"{'ok' if r['success'] else 'FAILED'})\n{r.get('log') or ''}{r.get('error') or ''}" for r in results)
-            + ("\n== stderr\n" + err if err.strip() else ""))
-        failed = [r for r in results if not r["success"]]
-        if failed or code is None or code != 0 or len(results) != len(steps):
+            f"{'ok' if r['success'] else 'FAILED'})\n{r.get('log') or ''}{r.get('error') or ''}" for r in run.results)
+            + ("\n== output\n" + run.output if run.output.strip() else ""))
+        if not run.ok:
+            failed = [r for r in run.results if not r["success"]]
             r = failed[0] if failed else None
             what = (f"nbgrader {r['step']} of {r['assignment']}" + (f" for {r['student']}" if r.get("student") else "")
                     if r else f"the nbgrader steps {[s['step'] for s in steps]}")
-            why = (f"took more than {timeout} s" if code is None else "failed")
-            text = ((r.get("log") or "") + (r.get("error") or "")) if r else err
+            why = f"took more than {timeout} s" if run.timed_out else "failed"
+            text = ((r.get("log") or "") + (r.get("error") or "")) if r else run.output
             tail = "\n".join(text.strip().splitlines()[-25:])
             raise NbgraderError(f"{what} {why} (log: {log_path}):\n{tail}", text)
-        return results
+        return run.results
 
     def gradebook(self):
         """An open :class:`nbgrader.api.Gradebook` (use as a context manager)."""
@@ -307,16 +272,43 @@ class CourseDir:
         Also records the assignment and its graded cells in the gradebook.
         """
         a = self.assignment(assignment)
-        self.copy_source(a)
-        self.run_steps([{"step": "release", "assignment": a.id}])
-        out = self.path("release", a)
-        if not (out / a.notebook.name).is_file():
-            raise NbgraderError(f"nbgrader generate_assignment wrote no {out / a.notebook.name}")
+        problem = self.release_all([a])[a.id]
+        if problem:
+            raise NbgraderError(problem)
+        return self.path("release", a)
+
+    def release_all(self, assignments):
+        """Release several assignments in one nbgrader process (its start-up is paid once).
+
+        Returns ``{assignment id: None, or what went wrong}``: one failed release does not stop
+        the others.
+        """
+        from autograder.runner import run_nbgrader
+
+        assignments = [self.assignment(a) for a in assignments]
+        self.prepare()
+        for a in assignments:
+            self.copy_source(a)
+        steps = [{"step": "release", "assignment": a.id} for a in assignments]
+        run = run_nbgrader(self.build_dir, steps, self.kernel_env(grading=True))
+        by_id = {r["assignment"]: r for r in run.results}
+        out = {}
+        for a in assignments:
+            r = by_id.get(a.id)
+            log_path = self.build_dir / "logs" / f"release-{a.id}.log"
+            log_path.write_text(((r.get("log") or "") + (r.get("error") or "")) if r else run.log)
+            out[a.id] = None
+            if r is None or not r["success"]:
+                text = ((r.get("log") or "") + (r.get("error") or "")) if r else run.log
+                tail = "\n".join(text.strip().splitlines()[-25:])
+                out[a.id] = f"nbgrader generate_assignment of {a.id} failed (log: {log_path}):\n{tail}"
+            elif not (self.path("release", a) / a.notebook.name).is_file():
+                out[a.id] = f"nbgrader generate_assignment wrote no {self.path('release', a) / a.notebook.name}"
         return out
 
     def add_student(self, student, **info):
         """Add (or update) a student in the gradebook; ``info``: first_name, last_name, email."""
-        _check_student_id(student)
+        check_student_id(student)
         with self.gradebook() as gb:
             gb.update_or_create_student(student, **info)
 
@@ -341,7 +333,7 @@ class CourseDir:
         given). Returns the submission folder.
         """
         a = self.assignment(assignment)
-        _check_student_id(student)
+        check_student_id(student)
         if isinstance(files, (str, os.PathLike)):
             files = [files]
         files = [Path(f) for f in files]
@@ -364,35 +356,43 @@ class CourseDir:
         return dest
 
     def autograde(self, assignment, student, timeout=None):
-        """Autograde ``student``'s submission (fast mode, per-cell timeout of the assignment).
+        """Autograde ``student``'s submission as ``course grade`` does; return ``<build>/autograded/<student>/<id>``.
 
-        Returns ``<build>/autograded/<student>/<id>``. ``timeout`` bounds the whole
-        step in seconds (default: none).
+        The grading kernel, its guard and limits (``timeout``: the notebook's time budget, in
+        seconds; default from ``autograder/config.py``), the gradebook merge and the feedback
+        page: one submission through :mod:`autograder.grade`, on a pool of one worker.
         """
+        from autograder.engine import LocalPool
+        from autograder.grade import grade_submissions
+        from autograder.report import write_results
+        from autograder.submissions import Submission
+
         a = self.assignment(assignment)
-        _check_student_id(student)
-        self.add_student(student)
-        self.run_steps([{"step": "autograde", "assignment": a.id, "student": student}], timeout=timeout)
+        check_student_id(student)
+        folder = self.path("submitted", a, student)
+        if not (folder / a.notebook.name).is_file():
+            raise CourseError(f"no submission of {a.id} by {student!r}: {folder / a.notebook.name} is missing "
+                              f"(submit it first)")
+        with LocalPool(1) as pool:
+            graded = grade_submissions(self, [Submission(student, a, folder)], pool, notebook_timeout=timeout)
+        write_results(self, graded, csv_file=False)
         return self.path("autograded", a, student)
 
     def feedback(self, assignment, student):
-        """Generate ``student``'s feedback HTML; return the list of HTML files."""
-        a = self.assignment(assignment)
-        _check_student_id(student)
-        self.run_steps([{"step": "feedback", "assignment": a.id, "student": student}])
-        return self.feedback_files(a, student)
+        """The feedback pages of ``student``'s autograded submission (written by :meth:`autograde`)."""
+        return self.feedback_files(assignment, student)
 
     def feedback_files(self, assignment, student):
-        """The feedback HTML files of ``student`` (after :meth:`feedback`)."""
+        """The feedback HTML files of ``student``."""
         a = self.assignment(assignment)
         folder = self.path("feedback", a, student)
         html = sorted(folder.glob("*.html"))
         if not html:
-            raise NbgraderError(f"nbgrader generate_feedback wrote no HTML in {folder}")
+            raise NbgraderError(f"no feedback in {folder}: autograde the submission first")
         return html
 
     def scores(self, assignment, student):
-        """Per-cell points of ``student``'s autograded submission, from the gradebook."""
+        """Per-cell points of ``student``'s graded submission, from the gradebook (:class:`Scores`)."""
         from nbgrader.api import MissingEntry
 
         a = self.assignment(assignment)
@@ -406,10 +406,11 @@ class CourseDir:
             for nb in sub.notebooks:
                 solutions = {c.name for c in nb.notebook.solution_cells}
                 for grade in nb.grades:
-                    autograded = cells.classify(grade.cell.cell_type, True, grade.name in solutions) == cells.TEST
+                    kind = cells.classify(grade.cell.cell_type, True, grade.name in solutions)
                     score = grade.manual_score if grade.manual_score is not None else (grade.auto_score or 0.0)
-                    result.cells.append(CellScore(grade.name, float(score), float(grade.max_score),
-                                                  autograded, bool(grade.needs_manual_grade)))
+                    pending = kind != cells.TEST and bool(grade.needs_manual_grade)
+                    result.cells.append(ScoredCell(grade.name, float(score), float(grade.max_score), kind,
+                                                   manual_pending=pending))
         return result
 
 
@@ -420,14 +421,8 @@ def _with_python_bin(path):
     return path if parts[:1] == [bin_dir] else os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
 
 
-def _check_student_id(student):
+def check_student_id(student):
+    """Raise :class:`CourseError` unless ``student`` is an id nbgrader and file paths can take."""
     if not isinstance(student, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@+-]*", student):
         raise CourseError(f"invalid student id {student!r}: use letters, digits and _ . @ + - "
                           f"(no spaces or slashes), starting with a letter or digit")
-
-
-def timed(fn, *args, **kwargs):
-    """``(result, seconds)`` of ``fn(*args, **kwargs)``."""
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, time.perf_counter() - start

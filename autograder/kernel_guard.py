@@ -1,11 +1,13 @@
 """The grading kernel: an ipykernel started with limits and a guard around the graded cells.
 
-``course grade`` runs every submission in a kernel started as::
+``course grade`` (and ``course build``, for the instructor's solution and the blank release)
+runs every submission in a kernel started as::
 
     python -m autograder.kernel_guard -f CONNECTION_FILE [ipykernel options]
 
-(a kernelspec ``course-grading`` written by :mod:`autograder.grade` into each worker's
-folder). Before any student code runs it:
+(a kernelspec ``course-grading`` written by :mod:`autograder.workspace` into each grading
+workspace). It exits when the nbgrader process that started it dies. Before any student
+code runs it:
 
 1. **limits memory**: ``RLIMIT_AS`` of the kernel process is set to
    ``$COURSE_GRADING_MEMORY_MB`` (an allocation past it raises ``MemoryError`` in
@@ -234,8 +236,29 @@ def install(shell, trusted, protected, allowed):
     return guard
 
 
+def exit_with_parent(interval=1.0):
+    """Exit when the process that started the kernel (the nbgrader worker) is gone.
+
+    ipykernel's own poller only notices a parent that became pid 1; under a subreaper (a
+    container's init, systemd) an orphaned grading kernel would run on.
+    """
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="grading-parent-watch", daemon=True).start()
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    exit_with_parent()
     if os.environ.get(ENV_MEMORY):
         set_memory_limit(os.environ[ENV_MEMORY])
     import numpy  # noqa: F401  (snapshot the real numpy before any student code)

@@ -47,3 +47,14 @@ c.LimitOutput.max_traceback = _course.MAX_TRACEBACK_LINES
 
 # Autograding creates students it has not seen (the build also adds them).
 c.Autograde.create_student = True
+
+# Autograding executes with autograder.execute.GradingExecute in place of nbgrader's Execute: a
+# kernel that dies keeps the points of the cells that ran before it died (see that module).
+from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
+
+from autograder.execute import GradingExecute as _GradingExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    _GradingExecute if p.__name__ == "Execute" else p
+    for p in _Autograde.class_traits()["autograde_preprocessors"].default()
+]

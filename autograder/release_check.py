@@ -18,6 +18,9 @@ keeps elsewhere) or hidden-test lines (the visible check cell makes the same
 ``check_f(f)`` call); a substantial solution line repeated in a public cell is
 a warning (not a failure), since the student sees it.
 
+:func:`cross_reveals` looks across notebooks: a release line that is another notebook's solution
+or hidden test is reported (a warning: releasing notebooks one at a time is safe).
+
 Numpy-free and nbgrader-free: only JSON.
 """
 
@@ -182,6 +185,37 @@ def shown_solution_lines(source_nb, release_nb, name):
             for s in secrets(source_nb, shown=True) if s.line in text]
 
 
+def cross_reveals(release_nb, name, others):
+    """Warnings (strings): lines of the release of notebook ``name`` that are another notebook's
+    solution or hidden-test lines.
+
+    ``others`` maps notebook ids to their *source* notebooks (dicts). A release that shows, as given
+    code, a line another notebook asks students to write gives part of that answer away to anyone
+    who has both (an instructor releasing several notebooks at once needs to know). Lines are
+    compared whole (stripped); short ones (fewer than :data:`SUBSTANTIAL` letters and digits, like
+    ``return grad``) are common code and not reported.
+    """
+    shown = {ln.strip() for ln in notebook_text(release_nb).splitlines()}
+    found = []
+    for other, source_nb in sorted(others.items()):
+        for s in secrets(source_nb):
+            if _alnum(s.line) >= SUBSTANTIAL and s.line in shown:
+                found.append(f"{name}: the release shows, as given code, a {s.kind} line of {other} (source "
+                             f"{_where(s)}): {s.line!r}; students who have both notebooks see that part of "
+                             f"its answer (call a helper, e.g. scipy.special.log_softmax, instead)")
+    return list(dict.fromkeys(found))
+
+
+def cross_reveals_files(release_path, name, source_paths):
+    """:func:`cross_reveals` on files: the release .ipynb of ``name`` and ``{id: source .ipynb}``."""
+    release_path = Path(release_path)
+    if not release_path.is_file():
+        return []
+    release_nb = json.loads(release_path.read_text(encoding="utf-8"))
+    others = {other: json.loads(Path(p).read_text(encoding="utf-8")) for other, p in source_paths.items()}
+    return cross_reveals(release_nb, name, others)
+
+
 def check_release_files(source_path, release_path, warnings=None):
     """:func:`check_release` on two .ipynb files; a missing release is a problem too.
 
@@ -196,40 +230,3 @@ def check_release_files(source_path, release_path, warnings=None):
     if warnings is not None:
         warnings.extend(shown_solution_lines(source_nb, release_nb, name))
     return check_release(source_nb, release_nb, name)
-
-
-def lint_source(source_nb, name):
-    """Problems (strings) with a source notebook's conventions (see HELPERS_NOTEBOOKS / NOTEBOOKS.md).
-
-    Committed without outputs; first code cell tagged ``parameters``; unique grade ids; graded test
-    cells locked, with points; hidden tests only inside graded cells; solution markers only in
-    solution cells.
-    """
-    problems = []
-    all_cells = source_nb.get("cells", [])
-    code_cells = [c for c in all_cells if c.get("cell_type") == "code"]
-    if code_cells and "parameters" not in (code_cells[0].get("metadata") or {}).get("tags", []):
-        problems.append(f"{name}: the first code cell (the set-up cell) is not tagged `parameters`")
-    seen = {}
-    for i, cell in enumerate(all_cells):
-        src = cells.source(cell)
-        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
-            problems.append(f"{name}: source cell {i} has outputs or an execution count; commit notebooks "
-                            f"without outputs (Kernel > Restart and Clear Outputs)")
-        gid = cells.grade_id(cell)
-        if gid:
-            if gid in seen:
-                problems.append(f"{name}: grade_id {gid!r} is used by cells {seen[gid]} and {i}")
-            seen.setdefault(gid, i)
-        if cells.is_grade(cell) and not cells.points(cell):
-            problems.append(f"{name}: graded cell {i} ({gid}) has no points")
-        # The metadata's own flag, as nbgrader's "Autograder tests" cell type writes it (nbgrader
-        # locks every test cell anyway; an unlocked one was made by hand and deserves a look).
-        if cells.is_autograded_test(cell) and not cells.nbgrader_metadata(cell).get("locked"):
-            problems.append(f"{name}: graded test cell {i} ({gid}) is not locked")
-        if MARKERS["hidden test"][0] in src and not cells.is_autograded_test(cell):
-            problems.append(f"{name}: cell {i} has hidden tests but is not a graded test cell "
-                            f"(nbgrader metadata grade: true, solution: false, a code cell)")
-        if MARKERS["solution"][0] in src and not cells.is_solution(cell):
-            problems.append(f"{name}: cell {i} has a solution region but is not an nbgrader solution cell")
-    return problems

@@ -10,5 +10,5 @@ from course.checkout import run_from_checkout
 def cli(argv):
     return run_from_checkout(
         "course build", "build",
-        "course build [--fast|--full] [--only NAME] [--build-dir DIR] [--root DIR]", argv,
+        "course build [--fast|--full] [--only NAME] [--workers N] [--build-dir DIR] [--root DIR]", argv,
     )

@@ -13,7 +13,8 @@ import sys
 COMMANDS = {
     "train": ("course.training:cli", "train a reference model on CIFAR-10 (or the synthetic set)"),
     "build": ("course.build:cli", "run the source notebooks, generate the nbgrader release, verify it"),
-    "grade": ("course.grade:cli", "autograde a class of submissions in parallel; feedback and grades.csv"),
+    "grade": ("course.grade:cli", "autograde a class of submissions in parallel (here or on a Dask cluster); "
+                                  "feedback and grades.csv"),
 }
 
 

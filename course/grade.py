@@ -10,5 +10,6 @@ from course.checkout import run_from_checkout
 def cli(argv):
     return run_from_checkout(
         "course grade", "grade",
-        "course grade SUBMITTED_DIR [--workers N] [--assignment NAME] [--build-dir DIR] [--root DIR]", argv,
+        "course grade SUBMITTED_DIR [--workers N | --scheduler tcp://HOST:PORT] [--assignment NAME] "
+        "[--build-dir DIR] [--root DIR]", argv,
     )

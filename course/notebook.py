@@ -37,7 +37,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
 import random
 import time
@@ -131,15 +133,19 @@ class _DataRequest:
     n_val: int
     n_test: object
     download: bool
+    at_most: bool = False
 
 
-def _count(value, name, available, allow_none=True):
+def _count(value, name, available, allow_none=True, at_most=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ValueError(f"{name} must be a non-negative int{' or None (all)' if allow_none else ''}; got {value!r}")
     if value > available:
-        raise ValueError(f"{name}={value} but the data set has only {available} images for it")
+        if at_most:
+            return int(available)
+        raise ValueError(f"{name}={value} but the data set has only {available} images for it "
+                         f"(at_most=True takes all there are)")
     return int(value)
 
 
@@ -191,6 +197,8 @@ class Notebook:
         threads = "" if self.blas_threads is None else f", {self.blas_threads} BLAS thread" + \
             ("s" if self.blas_threads != 1 else "")
         seed = "no seed" if self.seed is None else f"seed {self.seed}"
+        if self.runtime is not None:       # the runtime's own line names the seed
+            return f"{self.mode} mode, {where}{threads}"
         return f"{self.mode} mode, {seed}, {where}{threads}"
 
     def __repr__(self):
@@ -199,7 +207,7 @@ class Notebook:
     # -- data ----------------------------------------------------------------------------------
 
     def load_cifar10(self, source="auto", data_dir=None, *, n_train=None, n_val=0, n_test=None,
-                     download=None) -> NotebookData:
+                     download=None, at_most=False) -> NotebookData:
         """Load CIFAR-10 (or the synthetic set) and split it for this notebook.
 
         ``source`` and ``data_dir`` as in :func:`course.data.load_cifar10`; the
@@ -207,12 +215,16 @@ class Notebook:
         never downloads (``download=None``: only in full mode). ``n_train`` and
         ``n_val`` images (``None``: all the rest) are drawn without overlap from
         a seeded permutation of the training set; the test images are the first
-        ``n_test`` (``None``: all). Prints one line saying what was loaded.
+        ``n_test`` (``None``: all). A size larger than the data set is an error,
+        unless ``at_most=True``: then ``n_train`` and ``n_test`` are upper bounds
+        (``n_train=nb.choose(fast=1000, full=10000), at_most=True`` takes all the
+        training images of a smaller set, such as a subset of CIFAR-10). Prints
+        one line saying what was loaded.
         """
         from course.data import load_cifar10
 
         request = _DataRequest(source, data_dir, n_train, n_val, n_test,
-                               (not self.fast) if download is None else bool(download))
+                               (not self.fast) if download is None else bool(download), bool(at_most))
         dataset = load_cifar10(source=source, data_dir=data_dir, fallback="synthetic", download=request.download)
         self.data = self._split(dataset, request)
         self._request = request
@@ -231,15 +243,16 @@ class Notebook:
         from course.data import load_cifar10
 
         r = self._request
-        dataset = load_cifar10(source=r.source, data_dir=r.data_dir, fallback="synthetic", download=r.download)
+        with contextlib.redirect_stdout(io.StringIO()):   # the fallback notice was shown when the notebook loaded it
+            dataset = load_cifar10(source=r.source, data_dir=r.data_dir, fallback="synthetic", download=r.download)
         return self._split(dataset, r)
 
     def _split(self, dataset, r):
         (x_train, y_train), (x_test, y_test), names = dataset
         n_val = _count(r.n_val, "n_val", len(y_train), allow_none=False)
-        n_train = _count(r.n_train, "n_train", len(y_train) - n_val)
+        n_train = _count(r.n_train, "n_train", len(y_train) - n_val, at_most=r.at_most)
         n_train = len(y_train) - n_val if n_train is None else n_train
-        n_test = _count(r.n_test, "n_test", len(y_test))
+        n_test = _count(r.n_test, "n_test", len(y_test), at_most=r.at_most)
         n_test = len(y_test) if n_test is None else n_test
         order = np.random.default_rng(self.seed).permutation(len(y_train))
         train_idx, val_idx = order[:n_train], order[n_train:n_train + n_val]

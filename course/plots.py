@@ -9,7 +9,9 @@ Pass ``path=`` to also save a PNG (parent folders are created).
 - :func:`image_grid` -- a batch of images with class names (and predictions).
 - :func:`filter_grid` -- first-layer convolution filters.
 - :func:`line_plot` -- several labelled (x, y) series on one axis, e.g.
-  test accuracy against wall time for two recipes.
+  test accuracy against wall time for two recipes, or loss curves.
+- :func:`histogram` -- the distributions of several labelled sets of values.
+- :func:`bar_plot` -- one labelled bar per category (class balance, counts).
 - :func:`heatmap` -- any labelled matrix, e.g. a confusion matrix or a
   hyper-parameter search (:func:`confusion_matrix` builds the former).
 """
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_history", "line_plot", "image_grid", "filter_grid", "heatmap", "confusion_matrix", "save"]
+__all__ = ["plot_history", "line_plot", "histogram", "bar_plot", "image_grid", "filter_grid", "heatmap",
+           "confusion_matrix", "save"]
 
 
 _FIGURE_CLASS = None
@@ -122,24 +125,45 @@ def plot_history(history, path=None, title: str = "Training curves", metrics=("l
     return _maybe_save(fig, path)
 
 
+def _reference_lines(ax, lines, vertical=False):
+    """``{label: value}`` dashed reference lines (a chance level, a rule of thumb), in the legend."""
+    for k, (label, value) in enumerate((lines or {}).items()):
+        style = dict(color="0.4", linestyle=("--", ":", "-.")[k % 3], linewidth=1, label=str(label))
+        (ax.axvline if vertical else ax.axhline)(float(value), **style)
+
+
 def line_plot(series, path=None, title: str = "", xlabel: str = "", ylabel: str = "", ylim=None,
-              marker: str = "o"):
+              marker: str = "o", xscale: str = "linear", yscale: str = "linear", hlines=None,
+              figsize=(6.0, 4.0)):
     """Plot ``{label: (x, y)}`` series on one labelled axis with a legend.
 
+    A series may also be ``y`` alone (plotted against 0, 1, 2, ...). ``xscale`` and
+    ``yscale`` are matplotlib's (``"log"``); ``hlines`` adds labelled horizontal
+    reference lines, ``{"ln 10 (chance)": 2.303}``; ``marker=""`` draws lines only
+    (long curves).
+
     >>> fig = line_plot({"recipe": ([10, 20], [0.5, 0.7])}, xlabel="seconds", ylabel="test accuracy")
+    >>> fig = line_plot({"loss": [2.3, 1.9, 1.7]}, xlabel="step", ylabel="loss", hlines={"ln 10": 2.303}, marker="")
     """
     if not isinstance(series, dict) or not series:
         raise ValueError("series must be a non-empty dict {label: (x, y)}")
-    fig = _figure((6.0, 4.0))
+    fig = _figure(figsize)
     ax = fig.add_subplot()
     for label, xy in series.items():
         try:
-            x, y = (np.asarray(v, dtype=float).ravel() for v in xy)
+            if isinstance(xy, tuple) and len(xy) == 2:
+                x, y = (np.asarray(v, dtype=float).ravel() for v in xy)
+            else:
+                y = np.asarray(xy, dtype=float).ravel()
+                x = np.arange(y.size, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"series[{label!r}] must be a pair (x, y) of number sequences") from None
+            raise ValueError(f"series[{label!r}] must be a pair (x, y) of number sequences, or y alone") from None
         if x.shape != y.shape:
             raise ValueError(f"series[{label!r}]: x has {x.size} values but y has {y.size}")
-        ax.plot(x, y, marker=marker, markersize=3, label=str(label))
+        ax.plot(x, y, marker=marker or None, markersize=3, label=str(label))
+    _reference_lines(ax, hlines)
+    ax.set_xscale(xscale)
+    ax.set_yscale(yscale)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -147,6 +171,73 @@ def line_plot(series, path=None, title: str = "", xlabel: str = "", ylabel: str 
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
     ax.legend()
+    return _maybe_save(fig, path)
+
+
+def histogram(series, bins=50, path=None, title: str = "", xlabel: str = "", ylabel: str = "count",
+              xscale: str = "linear", vlines=None, colors=None, figsize=(6.0, 3.6)):
+    """The distributions of ``{label: values}`` on one axis, as outlined histograms with a legend.
+
+    ``bins``: a number or the bin edges (shared by all series: with ``xscale="log"``
+    pass log-spaced edges, e.g. ``np.logspace(-5, -1, 21)``). ``vlines`` adds
+    labelled vertical reference lines, ``{"1e-7: good": -7}``; ``colors`` maps
+    labels to matplotlib colours (the red, green and blue channels of an image).
+
+    >>> fig = histogram({"red": [0, 10, 10, 200], "blue": [5, 5, 250]}, bins=8, xlabel="pixel value")
+    """
+    if not isinstance(series, dict) or not series:
+        raise ValueError("series must be a non-empty dict {label: values}")
+    arrays = {}
+    for label, values in series.items():
+        try:
+            v = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(f"series[{label!r}] must be a sequence of numbers") from None
+        if not v.size:
+            raise ValueError(f"series[{label!r}] is empty")
+        arrays[label] = v
+    if np.ndim(bins) == 0:
+        finite = np.concatenate([v[np.isfinite(v)] for v in arrays.values()])
+        bins = np.histogram_bin_edges(finite, bins=int(bins)) if finite.size else int(bins)
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    for label, v in arrays.items():
+        color = (colors or {}).get(label)
+        ax.hist(v[np.isfinite(v)], bins=bins, histtype="step", linewidth=1.3, label=str(label), color=color)
+    _reference_lines(ax, vlines, vertical=True)
+    ax.set_xscale(xscale)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _maybe_save(fig, path)
+
+
+def bar_plot(values, labels=None, path=None, title: str = "", xlabel: str = "", ylabel: str = "",
+             legend: str = "", figsize=None):
+    """One bar per category: ``values`` (a sequence) with their ``labels`` under them.
+
+    >>> fig = bar_plot([48, 52, 50], ["cat", "dog", "ship"], xlabel="class", ylabel="images", legend="training set")
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    if not v.size:
+        raise ValueError("values is empty")
+    if labels is not None and len(labels) != v.size:
+        raise ValueError(f"labels has {len(labels)} entries for {v.size} values")
+    fig = _figure(figsize or (max(4.0, 0.6 * v.size + 2.0), 3.2))
+    ax = fig.add_subplot()
+    ax.bar(np.arange(v.size), v, label=legend or None)
+    names = [str(x) for x in labels] if labels is not None else [str(i) for i in range(v.size)]
+    ax.set_xticks(np.arange(v.size), labels=names)
+    if max((len(n) for n in names), default=0) > 3:
+        ax.tick_params(axis="x", labelrotation=45)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    if legend:
+        ax.legend()
     return _maybe_save(fig, path)
 
 

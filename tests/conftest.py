@@ -40,3 +40,16 @@ def cifar10_dir():
 @pytest.fixture
 def repo_root():
     return REPO_ROOT
+
+
+def make_cell(kind, source, tags=None, **nbgrader):
+    """A notebook cell dict for tests: ``kind`` "code" or "markdown", ``tags``, and nbgrader metadata
+    (``grade=True, grade_id="test_f", points=2, ...``)."""
+    cell = {"cell_type": kind, "metadata": {}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    if tags:
+        cell["metadata"]["tags"] = tags
+    if nbgrader:
+        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
+    return cell

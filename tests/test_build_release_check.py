@@ -5,17 +5,9 @@ import json
 
 import pytest
 
-from autograder.release_check import (check_release, check_release_files, is_trivial, lint_source, secrets,
-                                      shown_solution_lines)
-
-
-def _cell(kind, source, **nbgrader):
-    cell = {"cell_type": kind, "metadata": {}, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    if nbgrader:
-        cell["metadata"]["nbgrader"] = dict(schema_version=3, task=False, **nbgrader)
-    return cell
+from autograder.lint import lint_source
+from autograder.release_check import check_release, check_release_files, is_trivial, secrets, shown_solution_lines
+from conftest import make_cell as _cell
 
 
 SOLUTION = '''def add(a, b):
@@ -155,3 +147,39 @@ def test_lint_accepts_conventions_and_reports_breaks():
 def test_warmup_source_follows_the_conventions(repo_root):
     path = repo_root / "notebooks" / "00_warmup" / "warmup.ipynb"
     assert lint_source(json.loads(path.read_text()), "00_warmup") == []
+
+
+def _public_view(source_nb):
+    """What a release shows of a source notebook: every cell without its solution and hidden-test regions."""
+    from autograder.release_check import split_cell
+
+    return {"cells": [dict(c, source="\n".join(split_cell(c)[0]), outputs=[]) for c in source_nb["cells"]]}
+
+
+def test_a_release_line_that_is_another_notebooks_solution_is_reported():
+    from autograder.release_check import cross_reveals
+
+    line = "log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))"
+    other = {"cells": [_cell("code", f"def loss(scores):\n    ### BEGIN SOLUTION\n    {line}\n    return log_probs\n"
+                                     f"    ### END SOLUTION\n", grade=False, grade_id="loss_solution", locked=False,
+                                     solution=True)], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    release = _release_nb()
+    release["cells"].append(_cell("code", f"def given_loss(scores):\n    {line}\n    return log_probs\n"))
+    found = cross_reveals(release, "03_later", {"01_earlier": other})
+    assert found == [f"03_later: the release shows, as given code, a solution line of 01_earlier (source cell 0 "
+                     f"(loss_solution)): {line!r}; students who have both notebooks see that part of its answer "
+                     f"(call a helper, e.g. scipy.special.log_softmax, instead)"]
+    assert cross_reveals(_release_nb(), "03_later", {"01_earlier": other}) == []
+    # `return log_probs` is shown too, but a line that short is common code, not an answer
+    assert cross_reveals({"cells": [_cell("code", "return log_probs")]}, "03_later", {"01_earlier": other}) == []
+
+
+def test_no_course_release_shows_another_notebooks_answer(repo_root):
+    from autograder.release_check import cross_reveals
+
+    sources = {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted((repo_root / "notebooks").glob("[0-9][0-9]_*/*.ipynb"))}
+    assert len(sources) >= 4
+    for name, nb in sources.items():
+        others = {o: other for o, other in sources.items() if o != name}
+        assert cross_reveals(_public_view(nb), name, others) == [], name

@@ -2,9 +2,10 @@
 
 `course build --only warmup --fast` (the CLI, in a subprocess) runs the source
 notebook, generates the release, verifies it, and grades the instructor's
-solution and the untouched release as two students (kept with
---keep-students). Then, through the Python API, a third student with one wrong
-function is submitted, autograded and given feedback: partial credit.
+solution and the untouched release as two students, exactly as `course grade`
+grades students (kept with --keep-students). Then, through the Python API, a
+third student with one wrong function is submitted, autograded and given
+feedback: partial credit.
 """
 
 import json
@@ -42,6 +43,8 @@ def test_course_build_succeeds_and_prints_the_table(built):
     row = lines[header + 2].split()
     assert row[:7] == ["00_warmup", "8", "+", "2", "written", "8", "0"] and row[-1] == "ok", lines[header + 2]
     assert "answer_normalization_statistics (2 points)" in proc.stdout
+    assert sum(ln.startswith("notebook ") for ln in lines) == 1            # the table, once
+    assert [ln for ln in lines if ln.startswith("[1/1] 00_warmup: ok (run ")], proc.stdout   # its progress line
     assert proc.stderr.strip() == "", proc.stderr     # quiet: no kernel or TensorFlow logs
     for path in ("release/00_warmup/warmup.ipynb", "executed/00_warmup/warmup.ipynb", "nbgrader_config.py",
                  "gradebook.db"):
@@ -75,8 +78,9 @@ def test_solution_gets_every_point_and_blank_gets_zero(built):
     assert [c.grade_id for c in solution.cells if not c.autograded] == ["answer_normalization_statistics"]
     with pytest.raises(CourseError, match="submit and autograde it first"):
         course.scores("warmup", "nobody")
-    html = course.build_dir / "feedback" / SOLUTION_STUDENT / "00_warmup" / "warmup.html"
-    assert html.stat().st_size > 10_000
+    html = (course.build_dir / "feedback" / SOLUTION_STUDENT / "00_warmup" / "warmup.html").read_text()
+    assert "Autograded points: <b>8 / 8</b>" in html and "Status: ok" in html   # `course grade`'s page
+    assert "BEGIN HIDDEN TESTS" not in html and "autograder.checks" not in html
     assert "NotImplementedError" in (course.path("autograded", "warmup", BLANK_STUDENT) / "warmup.ipynb").read_text()
 
 

@@ -153,31 +153,6 @@ def test_a_failing_check_renders_as_its_message_only():
     assert lines[1:] == ["  likely cause: the mask"]
 
 
-@pytest.mark.slow
-def test_in_a_jupyter_kernel_the_student_sees_no_check_frames(tmp_path):
-    """IPython uses _render_traceback_: the error output holds the message, not course/check frames,
-    and the cell still counts as failed (an error output), which is what nbgrader grades."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    from autograder import config
-    from conftest import REPO_ROOT
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import sys; sys.path.insert(0, %r)\n"
-        "from course.check.core import call, expect_close\n"
-        "def f(x):\n    return x * 3\n"
-        "out, record = call(f, 2.0, arg_names=['x'])\n"
-        "expect_close(out, 4.0, what='output', call=record, cause='the factor is 2')" % str(REPO_ROOT))])
-    NotebookClient(nb, timeout=60, kernel_name=config.KERNEL_NAME, allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
-    assert error.ename == "CheckFailure"
-    shown = "\n".join(error.traceback)
-    assert "f(x) returned the wrong output." in shown and "likely cause: the factor is 2" in shown
-    assert "course/check" not in shown and "core.py" not in shown and "Traceback" not in shown
-
-
 def test_a_long_failure_is_wrapped_between_words_for_the_notebook():
     """JupyterLab breaks long output lines mid-word at the edge of the output area; the
     rendered message is wrapped between words instead, never inside an array."""

@@ -8,8 +8,12 @@ import pytest
 
 from autograder import classroom
 from autograder.course_dir import CourseDir, CourseError
-from autograder.feedback import NotebookFeedback, CellResult, render_html
-from autograder.grade import StudentResult, find_submissions, fmt, grade_class, grades_csv, main, restore_test_cells
+from autograder.feedback import render_html
+from autograder.grade import grade_class, main
+from autograder.repair import restore_test_cells
+from autograder.report import fmt, grades_csv
+from autograder.results import NotebookResult, ScoredCell, SubmissionResult
+from autograder.submissions import find_submissions
 
 
 @pytest.fixture
@@ -78,23 +82,37 @@ def test_points_are_formatted_stably():
 
 
 def test_grades_csv_is_sorted_and_has_a_column_per_notebook():
-    def result(student, points, status="ok"):
-        fb = NotebookFeedback("00_warmup", student, "warmup", cells=[
-            CellResult("test_a", points, 2.0, True, "" if points == 2 else "wrong"),
-            CellResult("answer", 0.0, 2.0, False, "Graded by hand.")])
-        return StudentResult(student, "00_warmup", status, 1.0, notebooks=[fb])
+    def result(student, points, status="ok", pending=True):
+        fb = NotebookResult("00_warmup", student, "warmup", cells=[
+            ScoredCell("test_a", points, 2.0, "test", "" if points == 2 else "wrong"),
+            ScoredCell("answer", 0.0 if pending else 1.5, 2.0, "manual", manual_pending=pending)])
+        return SubmissionResult(student, "00_warmup", status, 1.0, notebooks=[fb], flags=["ctypes", "autograder"])
 
-    text = grades_csv([result("zoe", 2.0), result("adam", 0.5, "kernel died")])
+    text = grades_csv([result("zoe", 2.0), result("adam", 0.5, "kernel died"), result("bea", 2.0, pending=False)])
     assert text == ("student,assignment,warmup,total,max,manual_grading_pending,status,flags\n"
-                    "adam,00_warmup,0.5,0.5,4,yes,kernel died,\n"
-                    "zoe,00_warmup,2,2,4,yes,ok,\n")
+                    "adam,00_warmup,0.5,0.5,4,yes,kernel died,autograder ctypes\n"
+                    "bea,00_warmup,3.5,3.5,4,no,ok,autograder ctypes\n"
+                    "zoe,00_warmup,2,2,4,yes,ok,autograder ctypes\n")
+
+
+def test_manual_grading_pending_is_a_field_not_a_message():
+    # A written answer with a message (or none) is pending exactly when nobody graded it yet.
+    graded = ScoredCell("answer", 1.0, 2.0, "manual", message="Graded by hand.")
+    pending = ScoredCell("answer", 0.0, 2.0, "manual", message="")
+    pending.manual_pending = True
+    fb = NotebookResult("00_warmup", "x", "warmup", cells=[graded])
+    assert not fb.manual_pending
+    fb.cells.append(pending)
+    assert fb.manual_pending and SubmissionResult("x", "00_warmup", notebooks=[fb]).manual_pending
 
 
 def test_feedback_page_shows_messages_and_escapes_them():
-    fb = NotebookFeedback("00_warmup", "eve", "warmup", cells=[
-        CellResult("test_a", 0.0, 2.0, True, "expected <b>1</b>"), CellResult("test_b", 2.0, 2.0, True)])
+    fb = NotebookResult("00_warmup", "eve", "warmup", cells=[
+        ScoredCell("test_a", 0.0, 2.0, "test", "expected <b>1</b>"), ScoredCell("test_b", 2.0, 2.0, "test"),
+        ScoredCell("answer", 0.0, 2.0, "manual", manual_pending=True)])
     page = render_html(fb)
     assert "expected &lt;b&gt;1&lt;/b&gt;" in page and "-2" in page and "2 / 4" in page
+    assert "— / 2" in page and "To be graded by hand." in page
 
 
 # -- restoring test cells ----------------------------------------------------------------------
@@ -137,19 +155,32 @@ def test_grading_the_same_class_twice_gives_identical_grades_csv(request, tmp_pa
     assert (course.build_dir / "feedback" / "wrong" / "00_warmup" / "warmup.html").read_bytes() == html1
     assert text1.decode().splitlines()[1:] == ["right,00_warmup,8,8,10,yes,ok,", "wrong,00_warmup,4,4,10,yes,ok,"]
     scores = course.scores("00_warmup", "wrong")
-    assert {c.grade_id: c.score for c in scores.cells if c.autograded} == classroom.CASE["wrong"].points
+    assert {c.grade_id: c.points for c in scores.cells if c.autograded} == classroom.CASE["wrong"].points
+
+    # A TA grades wrong's written answer in the formgrader; a regrade keeps it, and it is no longer pending.
+    with course.gradebook() as gb:
+        gb.find_grade("answer_normalization_statistics", "warmup", "00_warmup", "wrong").manual_score = 1.5
+        gb.db.commit()
+    third = grade_class(course, submitted, workers=2, log=lambda *a: None)
+    assert third.grades_csv.read_text().splitlines()[1:] == ["right,00_warmup,8,8,10,yes,ok,",
+                                                            "wrong,00_warmup,5.5,5.5,10,no,ok,"]
+    written = third.by_student()[("wrong", "00_warmup")].notebooks[0].cell("answer_normalization_statistics")
+    assert (written.points, written.manual_pending) == (1.5, False)
+    page = (course.build_dir / "feedback" / "wrong" / "00_warmup" / "warmup.html").read_text()
+    assert "1.5 / 2" in page
+    assert not course.scores("00_warmup", "wrong").manual_pending and course.scores("00_warmup", "right").manual_pending
 
 
 def test_kill_tree_reaches_a_grandchild_in_its_own_session():
     import time
 
-    from autograder.grade import _descendants, _kill_tree
+    from autograder.runner import descendants, kill_tree
 
     proc = subprocess.Popen(["bash", "-c", "setsid sleep 60 & sleep 60"], start_new_session=True)
     time.sleep(0.5)
-    below = _descendants(proc.pid)
+    below = descendants(proc.pid)
     assert len(below) == 2
-    _kill_tree(proc.pid)
+    kill_tree(proc.pid)
     proc.wait(timeout=10)
     time.sleep(0.2)
     for pid in below:
@@ -173,7 +204,7 @@ def test_guard_lets_the_kernel_import_packages_from_a_venv_inside_the_checkout()
         sys.prefix == checkout
 
 
-def test_suspicious_code_flags_tracer_tampering_in_the_students_cells_only(tmp_path):
+def test_suspicious_code_flags_tracer_tampering_in_the_students_cells_only():
     # The loop check counts lines with sys.settrace: a submission that switches tracing off deserves a look.
     import nbformat
 
@@ -185,6 +216,4 @@ def test_suspicious_code_flags_tracer_tampering_in_the_students_cells_only(tmp_p
         nbformat.v4.new_code_cell("import sys\ndef f(W, X, y, reg):\n    sys.settrace(None)\n    return 0.0, W"),
         graded_test,
     ])
-    path = tmp_path / "n.ipynb"
-    nbformat.write(nb, path)
-    assert suspicious_code(path) == ["settrace"]
+    assert suspicious_code(nb) == ["settrace"]

@@ -104,6 +104,8 @@ def test_sizes_larger_than_the_data_are_named():
         nb.load_cifar10("synthetic", n_val=None)
     with pytest.raises(RuntimeError, match="no data loaded yet"):
         nb.data_kind
+    capped = nb.load_cifar10("synthetic", n_train=20000, n_val=100, n_test=5000, at_most=True)
+    assert (len(capped.y_train), len(capped.y_val), len(capped.y_test)) == (9900, 100, 2000)
 
 
 def test_fast_mode_never_downloads(monkeypatch, tmp_path):

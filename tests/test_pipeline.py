@@ -181,6 +181,69 @@ def test_repeat_serves_epoch_after_epoch_from_one_iterator():
     assert not np.array_equal(second, first_epoch[0])
 
 
+def test_a_shuffled_dataset_serves_the_repeat_modes_epochs_from_one_iterator():
+    """Iterating a training dataset again (what model.fit does every epoch) continues one pipeline."""
+    x, y = _data(10)
+    kw = dict(batch_size=4, training=True, augment="flip,crop", seed=5)
+    ds = make_dataset(x, y, **kw)
+    epochs = [_epoch(ds) for _ in range(3)]
+    it = iter(make_dataset(x, y, repeat=True, **kw))
+    stream = [next(it) for _ in range(3 * 3)]
+    for e, (images, labels) in enumerate(epochs):
+        np.testing.assert_array_equal(images, np.concatenate([np.asarray(a) for a, _ in stream[3 * e:3 * e + 3]]))
+        assert sorted(labels.tolist()) == y.tolist()  # every full iteration is one epoch
+    assert not np.array_equal(epochs[0][0], epochs[1][0])
+    assert [len(np.asarray(b)) for b in ds.map(lambda a, b: b)] == [4, 4, 2]  # graph-level use: one epoch too
+    assert len(ds) == 3
+
+
+def test_an_iteration_stopped_early_is_not_continued_the_next_one_is_a_whole_epoch():
+    x, y = _data(10)
+    kw = dict(batch_size=4, training=True, augment=None, seed=2)
+    ds = make_dataset(x, y, **kw)
+    it = iter(make_dataset(x, y, repeat=True, **kw))
+    stream = [np.asarray(next(it)[1]) for _ in range(9)]  # three epochs of 3 batches
+    first = next(iter(ds))  # peek at one batch of epoch 1
+    np.testing.assert_array_equal(np.asarray(first[1]), stream[0])
+    np.testing.assert_array_equal(_epoch(ds)[1], np.concatenate(stream[3:6]))  # epoch 2, whole
+    # tf.data transformations of the dataset take the next batches without realigning ...
+    taken = [np.asarray(b) for _, b in ds.take(2)]
+    np.testing.assert_array_equal(np.concatenate(taken), np.concatenate(stream[6:8]))
+    # ... and the next Python iteration skips the rest of that epoch
+    later = _epoch(ds)[1]
+    assert sorted(later.tolist()) == y.tolist()
+    # evaluation data is never continued: every iteration starts afresh, in order
+    ev = make_dataset(x, y, 4, training=False)
+    next(iter(ev))
+    assert _epoch(ev)[1].tolist() == y.tolist()
+
+
+def test_persistent_false_restarts_the_pipeline_with_the_same_kind_of_epochs():
+    x, y = _data(12)
+    ds = make_dataset(x, y, 5, training=True, seed=1, persistent=False)
+    e1, e2 = _epoch(ds), _epoch(ds)
+    assert sorted(e1[1].tolist()) == sorted(e2[1].tolist()) == y.tolist()
+    assert e1[1].tolist() != e2[1].tolist()
+
+
+def test_image_size_resizes_each_batch_after_augmentation_and_normalisation():
+    import tensorflow as tf
+
+    x, y = _data(6, 8, 8)
+    norm = fit_normalization(x)
+    small = _epoch(make_dataset(x, y, 4, normalize=norm))[0]
+    big, labels = _epoch(make_dataset(x, y, 4, normalize=norm, image_size=20))
+    assert big.shape == (6, 20, 20, 3) and big.dtype == np.float32 and labels.tolist() == y.tolist()
+    np.testing.assert_allclose(big, tf.image.resize(small, (20, 20), method="bilinear").numpy(), atol=1e-5)
+    wide = [np.asarray(b) for b in make_dataset(x, None, 4, image_size=(12, 16))]
+    assert [b.shape for b in wide] == [(4, 12, 16, 3), (2, 12, 16, 3)]
+    train = _epoch(make_dataset(x, y, 4, training=True, augment="flip,crop2", image_size=16, seed=0))
+    assert train[0].shape == (6, 16, 16, 3)
+    for bad in (0, (8,), (8, -1), 2.5, True):
+        with pytest.raises(ValueError, match="image_size must be"):
+            make_dataset(x, y, 4, image_size=bad)
+
+
 def test_images_only_and_drop_remainder():
     x, _ = _data(10)
     ds = make_dataset(x, None, 4, training=False, drop_remainder=True)
@@ -218,6 +281,9 @@ def test_without_xla_the_batches_are_the_same():
     b = _epoch(make_dataset(x, y, jit_compile=False, **kw))
     np.testing.assert_array_equal(a[1], b[1])
     np.testing.assert_allclose(a[0], b[0], atol=1e-5)
+    a = _epoch(make_dataset(x, y, jit_compile=True, image_size=20, **kw))  # the resize compiles too
+    b = _epoch(make_dataset(x, y, jit_compile=False, image_size=20, **kw))
+    np.testing.assert_allclose(a[0], b[0], atol=1e-5)
 
 
 @pytest.mark.backend_agnostic
@@ -238,6 +304,11 @@ def test_keras_fit_accepts_make_dataset_on_any_backend():
     hist = model.fit(train_ds, validation_data=test_ds, epochs=2, verbose=0, shuffle=False)
     assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["loss"]).all()
     assert 0.0 <= hist.history["val_accuracy"][-1] <= 1.0
+    # steps_per_execution > 1 (the batches are handed to the compiled step from Python): exact epochs
+    model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=3)
+    hist = model.fit(train_ds, epochs=2, verbose=0, shuffle=False)  # 4 batches per epoch
+    assert len(hist.history["loss"]) == 2
+    assert sorted(np.concatenate([np.asarray(b) for _, b in train_ds]).tolist()) == sorted(ytr.tolist())
     # TTA with a real Keras model: the average of the two views' predictions
     got = tta_predict(model, xte[:8], views="flip", normalize=norm)
     want = (model.predict(norm(xte[:8]), verbose=0) + model.predict(norm(xte[:8, :, ::-1]), verbose=0)) / 2

@@ -125,3 +125,30 @@ def test_figures_draw_themselves_in_jupyter():
     # Jupyter calls _repr_png_ on a cell's value; no pyplot inline backend is needed
     png = plots.plot_history({"loss": [1.0, 0.5]})._repr_png_()
     assert png.startswith(PNG_MAGIC) and len(png) > 1000
+
+
+def test_line_plot_takes_bare_series_log_scales_and_reference_lines():
+    fig = plots.line_plot({"loss": [2.3, 1.5, 1.0]}, xlabel="step", ylabel="loss", yscale="log",
+                          hlines={"ln 10 (chance)": 2.303}, marker="")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0, 1, 2])
+    assert ax.get_yscale() == "log" and "ln 10 (chance)" in _texts(fig)
+    with pytest.raises(ValueError, match=r"series\['x'\] must be a pair"):
+        plots.line_plot({"x": ["a", "b"]})
+
+
+def test_histogram_and_bar_plot(tmp_path):
+    rng = np.random.default_rng(0)
+    fig = plots.histogram({"red": rng.normal(size=500), "blue": rng.normal(1, 1, size=300)}, bins=20,
+                          path=tmp_path / "h.png", title="Pixels", xlabel="value", vlines={"zero": 0.0},
+                          colors={"red": "red", "blue": "blue"})
+    assert _is_png(tmp_path / "h.png")
+    assert {"Pixels", "value", "count", "red", "blue", "zero"} <= set(_texts(fig))
+    with pytest.raises(ValueError, match=r"series\['a'\] is empty"):
+        plots.histogram({"a": []})
+    fig = plots.bar_plot([3, 5, 4], ["airplane", "automobile", "bird"], title="Class balance", xlabel="class",
+                         ylabel="images", legend="training images")
+    assert {"Class balance", "class", "images", "training images"} <= set(_texts(fig))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["airplane", "automobile", "bird"]
+    with pytest.raises(ValueError, match="labels has 2 entries for 3 values"):
+        plots.bar_plot([1, 2, 3], ["a", "b"])

@@ -4,8 +4,10 @@ One ``check_<name>(fn)`` per graded function, like the public checks in
 ``course.check.linear_classifiers`` but on other seeded inputs (several N, D,
 C, C = 2 included), against the reference implementations below, plus the
 speed ratio of the vectorized SVM loss and numerical stability of softmax.
+The comparing is done by the public checks' shared case runners.
 ``grade_test_accuracy`` grades the notebook's experiment result (the tuned
-classifier's test accuracy).
+classifier's test accuracy), recomputed from its weights on a fresh copy of
+the notebook's test set.
 """
 
 import time
@@ -13,8 +15,9 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import course.notebook
 from course.check import linear_classifiers as public
-from course.check.core import call, expect, expect_close, quiet, timed
+from course.check.core import call, expect, expect_accuracy, expect_close, quiet, timed
 
 # ----------------------------------------------------------------------------
 # Reference implementations (with the switches the mutants' mistakes flip, so
@@ -103,7 +106,7 @@ def _svm_cases(fn, name):
         W, X, y = _problem(n, d, c, seed)
         loss, dW, data = svm_reference(W, X, y, reg)
         loss0, dW0, _ = svm_reference(W, X, y, reg, delta=0.0)
-        public._check_loss_case(
+        public.check_loss_case(
             fn, name, W, X, y, reg, loss, dW, data, kind="svm",
             extra_loss=[(loss0, public.CAUSE_MARGIN_0)], extra_grad=[(dW0, public.CAUSE_MARGIN_0)],
         )
@@ -126,7 +129,7 @@ def check_svm_loss_naive(fn):
 # products instead of two 4x, np.einsum without BLAS 1.1-2.2x (4.4-5.4 times
 # the reference's time, where a third of the speed-up allows 3).
 # Loops over the examples or the classes are rejected before any timing, by
-# counting the lines they run (public._check_no_python_loop).
+# counting the lines they run (public.check_no_python_loop).
 SPEEDUP_TARGET = public.SPEEDUP_TARGET
 SPEEDUP_REFERENCE_SHARE = public.SPEEDUP_REFERENCE_SHARE
 
@@ -158,7 +161,7 @@ def required_speedup(t_loop, t_ref):
 def check_svm_loss_vectorized(fn):
     """Hidden check of ``svm_loss_vectorized``: values, no Python loop, then speed against the loop."""
     _svm_cases(fn, "svm_loss_vectorized")
-    public._check_no_python_loop(fn, "svm_loss_vectorized", d=17, n=30, c=4, seed=61)
+    public.check_no_python_loop(fn, "svm_loss_vectorized", d=17, n=30, c=4, seed=61)
     rng = np.random.default_rng(99)
     W = 1e-4 * rng.standard_normal((3073, 10))
     X = rng.standard_normal((500, 3073)) * 60.0
@@ -194,13 +197,13 @@ def check_softmax_loss_vectorized(fn):
     for n, d, c, reg, seed in _SHAPES:
         W, X, y = _problem(n, d, c, seed)
         loss, dW, data = softmax_reference(W, X, y, reg)
-        public._check_loss_case(fn, "softmax_loss_vectorized", W, X, y, reg, loss, dW, data, kind="softmax")
+        public.check_loss_case(fn, "softmax_loss_vectorized", W, X, y, reg, loss, dW, data, kind="softmax")
     # Scores in the thousands (1e4): exp overflows without the max shift.
     for n, d, c, reg, seed in [(6, 4, 3, 0.0, 21), (9, 3, 2, 1e-4, 22)]:
         W, X, y = _problem(n, d, c, seed, scale=1e5)
         loss, dW, data = softmax_reference(W, X, y, reg)
-        public._check_loss_case(fn, "softmax_loss_vectorized", W, X, y, reg, loss, dW, data, kind="softmax")
-    public._check_no_python_loop(fn, "softmax_loss_vectorized", d=17, n=30, c=4, seed=62)
+        public.check_loss_case(fn, "softmax_loss_vectorized", W, X, y, reg, loss, dW, data, kind="softmax")
+    public.check_no_python_loop(fn, "softmax_loss_vectorized", d=17, n=30, c=4, seed=62)
 
 
 def check_regularization(fn):
@@ -211,11 +214,11 @@ def check_regularization(fn):
         W[0, 0] = 0.0  # sign(0) = 0
         for kind in ("l2", "l1", "elastic"):
             for reg in (0.3, 2.5e-3):
-                public._check_regularization_case(fn, W, kind, reg, None, *regularization_reference(W, kind, reg))
+                public.check_regularization_case(fn, W, kind, reg, None, *regularization_reference(W, kind, reg))
         for beta in (0.2, 0.9):
-            public._check_regularization_case(fn, W, "elastic", 0.7, beta,
-                                              *regularization_reference(W, "elastic", 0.7, beta))
-    public._check_regularization_bad_kind(fn, "L3")
+            public.check_regularization_case(fn, W, "elastic", 0.7, beta,
+                                             *regularization_reference(W, "elastic", 0.7, beta))
+    public.check_regularization_bad_kind(fn, "L3")
 
 
 def check_numerical_gradient(fn):
@@ -224,20 +227,20 @@ def check_numerical_gradient(fn):
     # Cubic: centred differences give exactly 3 x^2 + h^2; forward ones 3 x^2 + 3 x h + h^2.
     for shape, h in [((6,), 1e-2), ((3, 4), 5e-3), ((2, 3, 2), 2e-2)]:
         x = rng.standard_normal(shape)
-        public._check_numgrad_case(
+        public.check_numerical_gradient_case(
             fn, lambda v: float(np.sum(v ** 3)), "f(x) = sum(x**3)", x, h, 3 * x ** 2 + h ** 2, tol=1e-8,
             forward=3 * x ** 2 + 3 * x * h + h ** 2, default_h=3 * x ** 2 + 1e-10,
         )
     # A smooth function of a weight matrix at the default step.
     w = rng.standard_normal((4, 3))
     a = rng.standard_normal((4, 3))
-    public._check_numgrad_case(
+    public.check_numerical_gradient_case(
         fn, lambda v: float(np.sum(np.sin(v) * a)), "f(x) = sum(sin(x) * A)", w, None, np.cos(w) * a, tol=1e-8,
     )
     # The softmax loss as a function of W (the notebook's gradient check).
     W, X, y = _problem(8, 5, 3, 42)
     _, dW, _ = softmax_reference(W, X, y, 0.1)
-    public._check_numgrad_case(
+    public.check_numerical_gradient_case(
         fn, lambda v: float(softmax_reference(v, X, y, 0.1)[0]), "f(W) = softmax loss", W, None, dW, tol=1e-7,
     )
 
@@ -249,25 +252,54 @@ def _softmax_loss_for_training(W, X, y, reg):
 
 def check_LinearClassifier(cls):
     """Hidden check of the ``LinearClassifier`` class (train and predict)."""
-    public._check_classifier_protocol(cls, seed=5, n=60, d=7, c=4, batch_size=9, num_iters=6)
-    public._check_classifier_protocol(cls, seed=6, n=25, d=3, c=2, batch_size=5, num_iters=4)
-    public._check_classifier_predict(cls, seed=8, n=30, d=6, c=5)
-    public._check_classifier_learns(cls, _softmax_loss_for_training, "the reference softmax loss",
-                                    seed=7, n=240, c=4, learning_rate=0.5, num_iters=150, min_accuracy=0.95)
+    public.check_classifier_protocol(cls, seed=5, n=60, d=7, c=4, batch_size=9, num_iters=6)
+    public.check_classifier_protocol(cls, seed=6, n=25, d=3, c=2, batch_size=5, num_iters=4)
+    public.check_classifier_predict(cls, seed=8, n=30, d=6, c=5)
+    public.check_classifier_learns(cls, _softmax_loss_for_training, "the reference softmax loss",
+                                   seed=7, n=240, c=4, learning_rate=0.5, num_iters=150, min_accuracy=0.95)
 
 
-def grade_test_accuracy(classifier, X_test, y_test, data, fast):
-    """Grade the experiment: the test accuracy of the student's tuned classifier.
+def linear_features(data):
+    """The notebook's given preprocessing (section 1), applied to a fresh copy of its split.
 
-    Recomputes the accuracy from ``classifier.W`` itself (argmax of the
-    scores), so neither a wrong ``predict`` nor an edited number counts.
+    Each image stretched into a row of float64 values, the training split's mean image
+    subtracted, and a last column of ones appended (the bias trick): ``(X_test_b, y_test)``.
     """
-    W = getattr(classifier, "W", None)
-    expect(isinstance(W, np.ndarray) and W.ndim == 2 and W.shape[0] == np.shape(X_test)[1],
+    X_train = data.x_train.reshape(len(data.x_train), -1).astype(np.float64)
+    X_test = data.x_test.reshape(len(data.x_test), -1).astype(np.float64) - X_train.mean(axis=0)
+    return np.hstack([X_test, np.ones((len(X_test), 1))]), data.y_test
+
+
+def accuracy_of_weights(W, X_test_b, y_test):
+    """The test accuracy of the linear classifier with weights ``W``: argmax of the scores ``X_test_b @ W``.
+
+    Fails, naming the problem, when ``W`` is not a finite ``(D, C)`` matrix for these features.
+    """
+    expect(isinstance(W, np.ndarray) and W.ndim == 2 and W.shape[0] == np.shape(X_test_b)[1],
            "best_softmax.W must be the trained weight matrix of shape (D, C) for the bias-augmented data.",
            got=f"{type(W).__name__} {np.shape(W) if W is not None else ''}",
-           expected=f"array of shape ({np.shape(X_test)[1]}, 10)")
+           expected=f"array of shape ({np.shape(X_test_b)[1]}, 10)")
     expect(bool(np.all(np.isfinite(W))), "best_softmax.W contains NaN or inf: the training diverged "
            "(learning rate too large?).", show_values=False)
-    accuracy = float(np.mean(np.argmax(np.asarray(X_test) @ W, axis=1) == np.asarray(y_test)))
-    public._expect_accuracy(accuracy, data, fast)
+    return float(np.mean(np.argmax(np.asarray(X_test_b) @ W, axis=1) == np.asarray(y_test)))
+
+
+def grade_weights(W, X_test_b, y_test, *, kind, fast):
+    """Grade the test accuracy of weights ``W`` on the given features against ``TEST_ACCURACY``."""
+    accuracy = accuracy_of_weights(W, X_test_b, y_test)
+    expect_accuracy(accuracy, public.TEST_ACCURACY, kind=kind, fast=fast, cause=public.TEST_ACCURACY_CAUSE)
+    return accuracy
+
+
+def grade_test_accuracy(classifier, notebook=None):
+    """Grade the experiment: the test accuracy of the student's tuned classifier; returns it.
+
+    Recomputes the accuracy from ``classifier.W`` itself (argmax of the scores) on the
+    notebook's test split read again from disk (``course.notebook.current().reload_data()``,
+    with the notebook's preprocessing re-applied by :func:`linear_features`), so neither a
+    wrong ``predict`` nor an edited ``X_test_b``, ``y_test`` or number counts.
+    """
+    nb = course.notebook.current() if notebook is None else notebook
+    data = nb.reload_data()
+    X_test_b, y_test = linear_features(data)
+    return grade_weights(getattr(classifier, "W", None), X_test_b, y_test, kind=data.kind, fast=nb.fast)

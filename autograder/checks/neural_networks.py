@@ -9,11 +9,10 @@ on seeded inputs other than the public checks'. Numpy only.
 
 import numpy as np
 
-from course.check.core import CheckFailure, expect, expect_close, expect_shape, rel_error
-from course.check.core import call  # keeps the student's numpy warnings off stderr
-from course.check.neural_networks import (  # shared with the public checks
-    _call_bn, _close, _diagnose, _flatten_hint, _tuple_of,
-)
+import course.notebook
+from course.check import neural_networks as public
+from course.check.core import (CheckFailure, call, diagnose, expect, expect_accuracy, expect_close, expect_shape,
+                               expect_tuple, matches, rel_error)
 
 
 GRAD_TOL = 1e-8      # analytic vs numerical gradient, float64 (the lecture's "relative error < 1e-8")
@@ -56,13 +55,13 @@ def check_graph_forward_backward(fn):
     cases = [(-2.0, 5.0, -4.0), (3.0, -1.5, 2.0), (0.5, 0.25, -3.0), (-1.25, -2.0, 0.75)]
     for x, y, z in cases:
         result, record = call(fn, x, y, z, arg_names=["x", "y", "z"], name="graph_forward_backward")
-        f, grads = _tuple_of(result, 2, "(f, (dfdx, dfdy, dfdz))", record)
-        _tuple_of(grads, 3, "(f, (dfdx, dfdy, dfdz))", record)
+        f, grads = expect_tuple(result, "(f, grads)", call=record, cause=public.GRAPH_RETURN)
+        expect_tuple(grads, "(dfdx, dfdy, dfdz)", call=record, cause=public.GRAPH_RETURN)
         dfdx, dfdy, dfdz = grads
         expect_close(f, (x + y) * z, what="f", call=record, tol=VALUE_TOL,
-                     cause=_diagnose(f, [(x + y * z, "operator precedence: f = (x + y) * z, not x + y * z")]))
+                     cause=diagnose(f, [(x + y * z, "operator precedence: f = (x + y) * z, not x + y * z")]))
         for name, got, want in [("dfdx", dfdx, z), ("dfdy", dfdy, z), ("dfdz", dfdz, x + y)]:
-            cause = _diagnose(got, [
+            cause = diagnose(got, [
                 (x, f"{name}: the multiply gate gives z the *whole* other input q = x + y, not x alone"),
                 (y, f"{name}: the multiply gate gives z the *whole* other input q = x + y, not y alone"),
                 (x + y, f"{name}: that is df/dz; the gradients are returned in the order (dfdx, dfdy, dfdz)"),
@@ -88,10 +87,10 @@ def check_sigmoid_neuron_forward_backward(fn):
     cases += [(rng.normal(size=d + 1), rng.normal(size=d)) for d in (1, 4, 7)]
     for w, x in cases:
         result, record = call(fn, w, x, arg_names=["w", "x"], name="sigmoid_neuron_forward_backward")
-        out, dw, dx = _tuple_of(result, 3, "(out, dw, dx)", record)
+        out, dw, dx = expect_tuple(result, "(out, dw, dx)", call=record)
         dot = w[:-1] @ x + w[-1]
         s = _sigmoid(dot)
-        expect_close(out, s, what="output", call=record, tol=VALUE_TOL, cause=_diagnose(out, [
+        expect_close(out, s, what="output", call=record, tol=VALUE_TOL, cause=diagnose(out, [
             (_sigmoid(w[:-1] @ x), "the bias w[-1] is added to the weighted sum"),
             (_sigmoid(-dot), "sigma(a) = 1 / (1 + exp(-a)): mind the sign"),
         ], default="out = 1 / (1 + exp(-(w[:-1] @ x + w[-1])))"))
@@ -101,13 +100,13 @@ def check_sigmoid_neuron_forward_backward(fn):
         want_dw = numerical_gradient_scalar(f, w)
         want_dx = numerical_gradient_scalar(lambda v: _sigmoid(w[:-1] @ v + w[-1]), x)
         xb = np.append(x, 1.0)
-        expect_close(dw, want_dw, what="dw", call=record, tol=GRAD_TOL, cause=_diagnose(dw, [
+        expect_close(dw, want_dw, what="dw", call=record, tol=GRAD_TOL, cause=diagnose(dw, [
             (s * xb, "the sigmoid gate's local gradient is s * (1 - s), not s"),
             ((1 - s) * xb, "the sigmoid gate's local gradient is s * (1 - s), not (1 - s)"),
             (s * (1 - s) * np.append(x, 0.0), "the bias's gradient: the bias is multiplied by 1, so dw[-1] = s * (1 - s)"),
             (s * (1 - s) * w, "dw[i] is the local gradient times the *input* x[i], not the weight"),
         ], default="dw = s * (1 - s) * [x, 1]"))
-        expect_close(dx, want_dx, what="dx", call=record, tol=GRAD_TOL, cause=_diagnose(dx, [
+        expect_close(dx, want_dx, what="dx", call=record, tol=GRAD_TOL, cause=diagnose(dx, [
             (s * w[:-1], "the sigmoid gate's local gradient is s * (1 - s), not s"),
             (s * (1 - s) * x, "dx[i] is the local gradient times the *weight* w[i], not the input"),
         ], default="dx = s * (1 - s) * w[:-1]"))
@@ -115,40 +114,21 @@ def check_sigmoid_neuron_forward_backward(fn):
 
 # ---------------------------------------------------------------- 2. layers
 
-def _check_forward(fn, name, ref, inputs, arg_names, cache_check, kwargs=None, causes=()):
+def _check_forward(fn, name, ref, inputs, cache_want, cache_text, arg_names=("x",), kwargs=None, causes=()):
+    """``public.check_forward_case`` with the expected output and the mistakes computed from ``inputs``."""
     kwargs = kwargs or {}
-    result, record = call(fn, *inputs, arg_names=arg_names, name=name, **kwargs)
-    out, cache = _tuple_of(result, 2, "(out, cache)", record)
-    want = ref(*inputs, **kwargs)
-    expect_close(out, want, what="output", call=record, tol=VALUE_TOL,
-                 cause=_diagnose(out, [(c(*inputs, **kwargs), cause) for c, cause in causes]))
-    cache_check(cache, record)
-    return out, cache
+    return public.check_forward_case(
+        fn, name, inputs, ref(*inputs, **kwargs), cache_want, cache_text, arg_names=arg_names, kwargs=kwargs,
+        causes=[(wrong(*inputs, **kwargs), cause) for wrong, cause in causes], tol=VALUE_TOL)
 
 
-def _check_backward(fn, name, ref_forward, x, dout, cache, kink_value=None, causes=(), what="dx"):
-    result, record = call(fn, dout, cache, arg_names=["dout", "cache"], name=name)
-    dx = result
-    expect(not isinstance(dx, tuple), f"{record} must return dx alone (one array), not a tuple.",
-           call=record, got=dx, expected=f"array of shape {x.shape}")
-    expect_shape(dx, x.shape, what=what, call=record, cause="dx has the shape of x (and of dout)")
+def _check_backward(fn, name, ref_forward, x, dout, cache, kink_value=None, causes=()):
+    """``public.check_backward_case`` against the numerical gradient of ``ref_forward`` at ``x``."""
     want = numerical_gradient(ref_forward, x, dout)
     if kink_value is not None:  # at x == 0 the numerical gradient averages both sides: use the convention
         at_zero = x == 0
         want[at_zero] = (dout * kink_value)[at_zero]
-    expect_close(dx, want, what=what, call=record, tol=GRAD_TOL,
-                 cause=_diagnose(dx, [(c, cause) for c, cause in causes]))
-
-
-def _cache_is(expected_parts, text):
-    def check(cache, record):
-        parts = cache if isinstance(cache, tuple) and len(expected_parts) > 1 else (cache,)
-        ok = len(parts) == len(expected_parts) and all(
-            (np.shape(p) == np.shape(e) and np.allclose(p, e)) if isinstance(e, np.ndarray) else p == e
-            for p, e in zip(parts, expected_parts))
-        expect(ok, f"{record} returned the wrong cache.", call=record, got=cache, expected=text,
-               cause=f"keep the given `cache = {text}` line: the backward pass (and its check) reads it")
-    return check
+    return public.check_backward_case(fn, name, dout, cache, want, causes=causes, tol=GRAD_TOL)
 
 
 def _affine_ref(x, w, b):
@@ -162,11 +142,11 @@ def check_affine_forward(fn):
         d = int(np.prod(shape[1:]))
         w = rng.normal(size=(d, m))
         b = rng.normal(size=m)
-        _flatten_hint(lambda: _check_forward(fn, "affine_forward", _affine_ref, (x, w, b), ["x", "w", "b"],
-                       _cache_is((x, w, b), "(x, w, b)"), causes=[
-                           (lambda x, w, b: x.reshape(x.shape[0], -1) @ w, "the bias b is not added"),
-                           (lambda x, w, b: x.reshape(x.shape[0], -1) @ w - b, "add b, do not subtract it"),
-                       ]))
+        public.with_flatten_hint(lambda: _check_forward(
+            fn, "affine_forward", _affine_ref, (x, w, b), (x, w, b), "(x, w, b)", arg_names=["x", "w", "b"], causes=[
+                (lambda x, w, b: x.reshape(x.shape[0], -1) @ w, "the bias b is not added"),
+                (lambda x, w, b: x.reshape(x.shape[0], -1) @ w - b, "add b, do not subtract it"),
+            ]))
 
 
 def check_affine_backward(fn):
@@ -178,7 +158,7 @@ def check_affine_backward(fn):
         b = rng.normal(size=m)
         dout = rng.normal(size=(shape[0], m))
         result, record = call(fn, dout, (x, w, b), arg_names=["dout", "cache"], name="affine_backward")
-        dx, dw, db = _tuple_of(result, 3, "(dx, dw, db)", record)
+        dx, dw, db = expect_tuple(result, "(dx, dw, db)", call=record)
         x2 = x.reshape(shape[0], -1)
         expect_shape(dx, x.shape, what="dx", call=record,
                      cause="dx has the shape of x: reshape dout @ w.T back to x.shape")
@@ -193,11 +173,11 @@ def check_affine_backward(fn):
         want_db = numerical_gradient(lambda v: _affine_ref(x, w, v), b, dout)
         expect_close(dx, want_dx, what="dx", call=record, tol=GRAD_TOL,
                      cause="dx = dout @ w.T, reshaped to x.shape")
-        expect_close(dw, want_dw, what="dw", call=record, tol=GRAD_TOL, cause=_diagnose(dw, [
+        expect_close(dw, want_dw, what="dw", call=record, tol=GRAD_TOL, cause=diagnose(dw, [
             ((dout.T @ x2).T if d == m else None, "dw is transposed: dw = x.T @ dout"),
             (x2.T @ dout / shape[0], "do not average dw over the batch: the loss already did that"),
         ], default="dw = x.T @ dout (after flattening x to (N, D))"))
-        expect_close(db, want_db, what="db", call=record, tol=GRAD_TOL, cause=_diagnose(db, [
+        expect_close(db, want_db, what="db", call=record, tol=GRAD_TOL, cause=diagnose(db, [
             (dout.mean(axis=0), "db is the *sum* of dout over the batch, not the mean"),
         ], default="db = dout.sum(axis=0)"))
 
@@ -214,8 +194,7 @@ def check_relu_forward(fn):
     rng = _rng(5)
     for shape in [(4, 5), (2, 3, 4)]:
         x = _with_zeros(rng, shape)
-        _check_forward(fn, "relu_forward", lambda v: np.maximum(0, v), (x,), ["x"],
-                       _cache_is((x,), "x"), causes=[
+        _check_forward(fn, "relu_forward", lambda v: np.maximum(0, v), (x,), x, "x", causes=[
                            (lambda v: np.abs(v), "negative inputs become 0, not their absolute value"),
                            (lambda v: np.minimum(0, v), "ReLU keeps the positive part: max(0, x)"),
                        ])
@@ -227,9 +206,7 @@ def check_relu_backward(fn):
         x = _with_zeros(rng, shape)
         dout = rng.normal(size=shape)
         _check_backward(fn, "relu_backward", lambda v: np.maximum(0, v), x, dout, x, kink_value=0.0, causes=[
-            (dout * (x >= 0), "at x == 0 the forward pass outputs the constant 0, so the gradient there is 0: "
-                              "use the mask x > 0, not x >= 0"),
-            (dout, "the gradient is passed through where x < 0; ReLU blocks it there (mask x > 0)"),
+            *public.relu_backward_causes(x, dout),
             (1.0 * (x > 0), "multiply the mask by the upstream gradient dout"),
             (dout * (x < 0), "the mask is inverted: the gradient flows where x > 0"),
         ])
@@ -243,9 +220,8 @@ def check_leaky_relu_forward(fn):
     rng = _rng(7)
     x = _with_zeros(rng, (4, 6))
     for kwargs, alpha in [({}, 0.01), ({"alpha": 0.2}, 0.2), ({"alpha": 0.05}, 0.05)]:
-        text = "(x, alpha)"
-        _check_forward(fn, "leaky_relu_forward", lambda v, alpha=0.01: _leaky_ref(alpha)(v), (x,), ["x"],
-                       _cache_is((x, alpha), text), kwargs=kwargs, causes=[
+        _check_forward(fn, "leaky_relu_forward", lambda v, alpha=0.01: _leaky_ref(alpha)(v), (x,), (x, alpha),
+                       "(x, alpha)", kwargs=kwargs, causes=[
                            (lambda v, alpha=0.01: np.maximum(0, v), "negative inputs are scaled by alpha, not zeroed"),
                            (lambda v, alpha=0.01: np.where(v > 0, v, -alpha * v), "the negative part is alpha * x (negative)"),
                        ])
@@ -270,10 +246,7 @@ def check_sigmoid_forward(fn):
     rng = _rng(9)
     x = rng.uniform(-10, 10, size=(4, 5))
     x[0, :3] = [-10.0, 0.0, 10.0]
-    _check_forward(fn, "sigmoid_forward", _sigmoid, (x,), ["x"], lambda cache, record: expect(
-        _close(cache, _sigmoid(x), 1e-9), f"{record} returned the wrong cache.", call=record,
-        got=cache, expected="the output out", cause="keep the given `cache = out` line"),
-        causes=[(lambda v: 1 / (1 + np.exp(v)), "sigma(x) = 1 / (1 + exp(-x)): mind the sign"),
+    _check_forward(fn, "sigmoid_forward", _sigmoid, (x,), _sigmoid(x), "out", causes=[(lambda v: 1 / (1 + np.exp(v)), "sigma(x) = 1 / (1 + exp(-x)): mind the sign"),
                 (lambda v: np.exp(-v) / (1 + np.exp(-v)), "that is 1 - sigma(x)")])
 
 
@@ -295,10 +268,7 @@ def check_sigmoid_backward(fn):
 def check_tanh_forward(fn):
     rng = _rng(11)
     x = rng.uniform(-5, 5, size=(3, 6))
-    _check_forward(fn, "tanh_forward", np.tanh, (x,), ["x"], lambda cache, record: expect(
-        _close(cache, np.tanh(x), 1e-9), f"{record} returned the wrong cache.", call=record,
-        got=cache, expected="the output out", cause="keep the given `cache = out` line"),
-        causes=[(lambda v: 2 * _sigmoid(v) - 1, "tanh(x) = 2 * sigmoid(2x) - 1, not 2 * sigmoid(x) - 1")])
+    _check_forward(fn, "tanh_forward", np.tanh, (x,), np.tanh(x), "out", causes=[(lambda v: 2 * _sigmoid(v) - 1, "tanh(x) = 2 * sigmoid(2x) - 1, not 2 * sigmoid(x) - 1")])
 
 
 def check_tanh_backward(fn):
@@ -323,8 +293,8 @@ def check_elu_forward(fn):
     x = rng.uniform(-4, 4, size=(4, 5))
     x[0, :2] = [0.0, 30.0]
     for kwargs, alpha in [({}, 1.0), ({"alpha": 0.5}, 0.5)]:
-        _check_forward(fn, "elu_forward", lambda v, alpha=1.0: _elu_ref(alpha)(v), (x,), ["x"],
-                       _cache_is((x, alpha), "(x, alpha)"), kwargs=kwargs, causes=[
+        _check_forward(fn, "elu_forward", lambda v, alpha=1.0: _elu_ref(alpha)(v), (x,), (x, alpha), "(x, alpha)",
+                       kwargs=kwargs, causes=[
                            (lambda v, alpha=1.0: np.where(v > 0, v, alpha * np.exp(np.minimum(v, 0))),
                             "ELU's negative part is alpha * (exp(x) - 1): the - 1 is missing"),
                            (lambda v, alpha=1.0: np.where(v > 0, v, np.expm1(np.minimum(v, 0))),
@@ -385,10 +355,10 @@ def check_two_layer_net_loss(fn):
         y = rng.integers(0, c, size=n)
         result, record = call(fn, params, X, y, reg, arg_names=["params", "X", "y", "reg"],
                               name="two_layer_net_loss")
-        loss, grads = _tuple_of(result, 2, "(loss, grads)", record)
+        loss, grads = expect_tuple(result, "(loss, grads)", call=record)
         want_loss, want_grads, data_loss, data_grads = _two_layer_ref(params, X, y, reg)
         W = params["W1"], params["W2"]
-        expect_close(loss, want_loss, what="loss", call=record, tol=VALUE_TOL, cause=_diagnose(loss, [
+        expect_close(loss, want_loss, what="loss", call=record, tol=VALUE_TOL, cause=diagnose(loss, [
             (data_loss, "the regularization term reg * (sum(W1 * W1) + sum(W2 * W2)) is missing"),
             (data_loss + 0.5 * reg * sum(np.sum(w * w) for w in W), "the regularization is reg * sum(W * W), "
                                                                     "without a factor 0.5"),
@@ -409,7 +379,7 @@ def check_two_layer_net_loss(fn):
                    show_values=False)
             cause = None
             if key in ("W1", "W2"):
-                cause = _diagnose(grads[key], [
+                cause = diagnose(grads[key], [
                     (2 * reg * value if reg else None,
                      f"grads[{key!r}] holds only the regularization gradient: {key} feeds both the network and "
                      "the regularization (a branching node), so their gradients add up (+=), the second must "
@@ -419,7 +389,7 @@ def check_two_layer_net_loss(fn):
                      f"the gradient of reg * sum({key} * {key}) is 2 * reg * {key}: the factor 2 is missing"),
                 ])
             else:
-                cause = _diagnose(grads[key], [
+                cause = diagnose(grads[key], [
                     (data_grads[key] + 2 * reg * value if reg else None, "biases are not regularized"),
                 ])
             expect_close(grads[key], want_grads[key], what=f"grads[{key!r}]", call=record, tol=GRAD_TOL,
@@ -433,10 +403,9 @@ def check_two_layer_net_loss(fn):
                                  name="two_layer_net_loss")
     want_loss, want_grads, _, _ = _two_layer_ref(params, X, y, 0.0)
     expect_close(loss, want_loss, what="loss for large scores", call=record, tol=1e-8,
-                 cause="exp of a large score overflows: subtract each row's maximum score first "
-                       "(softmax does not change)")
+                 cause=public.CAUSE_UNSTABLE_SOFTMAX)
     expect_close(grads["W2"], want_grads["W2"], what="grads['W2'] for large scores", call=record, tol=1e-8,
-                 cause="exp of a large score overflows: subtract each row's maximum score first")
+                 cause=public.CAUSE_UNSTABLE_SOFTMAX)
     # near-zero weights: the loss is about ln(C)
     params = _net_params(rng, 8, 6, 10, scale=1e-4)
     X = rng.normal(size=(20, 8))
@@ -539,7 +508,7 @@ def check_activation_statistics(fn):
         weights = [gain * rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(dims[:-1], dims[1:])]
         result, record = call(fn, X, weights, act, arg_names=["X", "weights", "activation"],
                               name="activation_statistics")
-        means, stds = _tuple_of(result, 2, "(means, stds)", record)
+        means, stds = expect_tuple(result, "(means, stds)", call=record)
         L = len(weights)
         ref = _stats_ref(X, weights, _ACT[act])
         in_first = [np.concatenate([[X.mean()], ref[0]]), np.concatenate([[X.std()], ref[1]])]
@@ -548,7 +517,7 @@ def check_activation_statistics(fn):
             if np.shape(got) == (L + 1,):
                 cause = "one entry per layer (len(weights)); do not include the input X"
             expect_shape(got, (L,), what=what, call=record, cause=cause or "one entry per layer (len(weights))")
-            cause = _diagnose(got, [
+            cause = diagnose(got, [
                 (ref[2] if what == "means" else ref[3], "record the statistics *after* the nonlinearity "
                                                         "(the activations), not of h @ W"),
                 (ref[4], "std over all N * H entries of a layer (h.std()), not per unit then averaged"),
@@ -583,11 +552,11 @@ def check_batchnorm_forward(fn):
         bn_param = {"mode": "train"}
         if given:
             bn_param.update(eps=eps, momentum=momentum, running_mean=rm0.copy(), running_var=rv0.copy())
-        result, record = _call_bn(fn, x, gamma, beta, bn_param)
-        out, cache = _tuple_of(result, 2, "(out, cache)", record)
+        result, record = public.call_batchnorm_forward(fn, x, gamma, beta, bn_param)
+        out, cache = expect_tuple(result, "(out, cache)", call=record)
         mean, var, uvar = x.mean(0), x.var(0), x.var(0, ddof=1)
         want = _bn_ref(x, gamma, beta, mean, var, eps)
-        expect_close(out, want, what="train-mode output", call=record, tol=1e-9, cause=_diagnose(out, [
+        expect_close(out, want, what="train-mode output", call=record, tol=1e-9, cause=diagnose(out, [
             (_bn_ref(x, gamma, beta, mean, uvar, eps), "normalize with the biased variance x.var(axis=0) "
                                                        "(divide by N), as Keras does, not the unbiased one"),
             (gamma * (x - mean) / (np.sqrt(var) + eps) + beta, "eps goes inside the square root: "
@@ -601,7 +570,7 @@ def check_batchnorm_forward(fn):
         expect(isinstance(cache, dict), f"{record} must return a dict as the train-mode cache.", call=record,
                got=type(cache).__name__, expected="dict", cause="keep the given `cache = {...}` line")
         for key, value in _bn_cache(x, gamma, eps).items():
-            expect(key in cache and _close(cache[key], value, 1e-9), f"{record} returned a cache whose "
+            expect(key in cache and matches(cache[key], value, 1e-9), f"{record} returned a cache whose "
                    f"{key!r} entry is wrong or missing.", call=record, got=cache.get(key), expected=value,
                    cause="keep the given `cache = {...}` line; std is sqrt(var + eps) of the minibatch")
         for key, batch, biased_value, start in [("running_mean", mean, mean, rm0), ("running_var", var, uvar, rv0)]:
@@ -610,7 +579,7 @@ def check_batchnorm_forward(fn):
                    cause=f"assign the updated average: bn_param[{key!r}] = ...")
             got = bn_param[key]
             expect_close(got, momentum * start + (1 - momentum) * batch, what=f"bn_param[{key!r}]",
-                         call=record, tol=1e-9, cause=_diagnose(got, [
+                         call=record, tol=1e-9, cause=diagnose(got, [
                              ((1 - momentum) * start + momentum * batch,
                               "the momentum weighs the *old* average: running = momentum * running + "
                               "(1 - momentum) * batch (Keras' convention)"),
@@ -624,7 +593,7 @@ def check_batchnorm_forward(fn):
         # test mode: running averages, bn_param unchanged
         x_test = rng.normal(size=(n + 1, d))
         test_param = {"mode": "test", "eps": eps, "running_mean": rm0.copy(), "running_var": rv0.copy()}
-        result, record = _call_bn(fn, x_test, gamma, beta, test_param)
+        result, record = public.call_batchnorm_forward(fn, x_test, gamma, beta, test_param)
         unchanged = (set(test_param) == {"mode", "eps", "running_mean", "running_var"}
                      and np.array_equal(test_param["running_mean"], rm0)
                      and np.array_equal(test_param["running_var"], rv0))
@@ -634,7 +603,7 @@ def check_batchnorm_forward(fn):
                cause="test mode only reads the running averages; update them in train mode only")
         out = result[0] if isinstance(result, (tuple, list)) else result
         want = _bn_ref(x_test, gamma, beta, rm0, rv0, eps)
-        expect_close(out, want, what="test-mode output", call=record, tol=1e-9, cause=_diagnose(out, [
+        expect_close(out, want, what="test-mode output", call=record, tol=1e-9, cause=diagnose(out, [
             (_bn_ref(x_test, gamma, beta, x_test.mean(0), x_test.var(0), eps),
              "test mode normalizes with the running averages bn_param['running_mean'] and ['running_var'], "
              "not the batch statistics"),
@@ -649,12 +618,6 @@ def check_batchnorm_backward(fn):
         beta = rng.normal(size=d)
         dout = rng.normal(size=(n, d))
         cache = _bn_cache(x, gamma, eps)
-        result, record = call(fn, dout, cache, arg_names=["dout", "cache"], name="batchnorm_backward")
-        dx, dgamma, dbeta = _tuple_of(result, 3, "(dx, dgamma, dbeta)", record)
-        for what, got, shape in [("dx", dx, (n, d)), ("dgamma", dgamma, (d,)), ("dbeta", dbeta, (d,))]:
-            expect_shape(got, shape, what=what, call=record,
-                         cause=f"{what} is not summed over the batch: sum over axis 0"
-                         if np.shape(got) == (n, d) else f"{what} has shape {shape}")
 
         def fwd(xv, gv, bv):
             return _bn_ref(xv, gv, bv, xv.mean(0), xv.var(0), eps)
@@ -665,17 +628,59 @@ def check_batchnorm_backward(fn):
         want_dx = (dxh - dxh.mean(0) - x_hat * (dxh * x_hat).mean(0)) / std
         expect(rel_error(want_dx, numerical_gradient(lambda v: fwd(v, gamma, beta), x, dout)) < 1e-7,
                "internal error: reference batch-norm gradient check failed", show_values=False)
-        want_dgamma = numerical_gradient(lambda v: fwd(x, v, beta), gamma, dout)
-        want_dbeta = numerical_gradient(lambda v: fwd(x, gamma, v), beta, dout)
-        expect_close(dbeta, want_dbeta, what="dbeta", call=record, tol=GRAD_TOL, cause=_diagnose(dbeta, [
-            (dout.mean(0), "dbeta is the *sum* of dout over the batch, not the mean")], default="dbeta = dout.sum(axis=0)"))
-        expect_close(dgamma, want_dgamma, what="dgamma", call=record, tol=GRAD_TOL, cause=_diagnose(dgamma, [
-            ((dout * x).sum(0), "dgamma multiplies dout by the normalized x_hat, not by x"),
-            ((dout * x_hat).mean(0), "dgamma is a *sum* over the batch, not a mean"),
-        ], default="dgamma = (dout * x_hat).sum(axis=0)"))
-        expect_close(dx, want_dx, what="dx", call=record, tol=GRAD_TOL, cause=_diagnose(dx, [
-            (dxh / std, "dx misses the paths through the batch mean and variance, which depend on every x"),
-            ((dxh - dxh.mean(0)) / std, "dx misses the path through the batch variance"),
-            ((dxh - x_hat * (dxh * x_hat).mean(0)) / std, "dx misses the path through the batch mean"),
-            (dout / std, "multiply by gamma: out = gamma * x_hat + beta"),
-        ], default="dx = (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) / std, with dx_hat = dout * gamma"))
+        public.check_batchnorm_backward_case(
+            fn, dout, cache, want_dx, numerical_gradient(lambda v: fwd(x, v, beta), gamma, dout),
+            numerical_gradient(lambda v: fwd(x, gamma, v), beta, dout), tol=GRAD_TOL,
+            dbeta_causes=[(dout.mean(0), "dbeta is the *sum* of dout over the batch, not the mean")],
+            dgamma_causes=[((dout * x).sum(0), "dgamma multiplies dout by the normalized x_hat, not by x"),
+                           ((dout * x_hat).mean(0), "dgamma is a *sum* over the batch, not a mean")],
+            dx_causes=[(dxh / std, public.CAUSE_BN_LOCAL_ONLY),
+                       ((dxh - dxh.mean(0)) / std, public.CAUSE_BN_NO_VARIANCE_PATH),
+                       ((dxh - x_hat * (dxh * x_hat).mean(0)) / std, public.CAUSE_BN_NO_MEAN_PATH),
+                       (dout / std, "multiply by gamma: out = gamma * x_hat + beta")])
+
+
+# ---------------------------------------------------------------- 3. the experiment: the trained network's accuracy
+
+def two_layer_features(data):
+    """The notebook's given preprocessing (section 3, "Data"), applied to a fresh copy of its split.
+
+    Images flattened to rows scaled to [0, 1], centred with the training split's mean image and
+    divided by the training split's standard deviation (over all its values): ``(X_test, y_test)``.
+    """
+    X_train = data.x_train.reshape(len(data.x_train), -1).astype(np.float64) / 255.0
+    mean_image, scale = X_train.mean(axis=0), X_train.std()
+    X_test = (data.x_test.reshape(len(data.x_test), -1).astype(np.float64) / 255.0 - mean_image) / scale
+    return X_test, data.y_test
+
+
+def accuracy_of_two_layer_net(params, X, y):
+    """Test accuracy of the network affine - ReLU - affine with the weights in ``params``, from the weights."""
+    shapes = {k: np.shape(params.get(k)) for k in ("W1", "b1", "W2", "b2")} if isinstance(params, dict) else None
+    ok = shapes is not None and len(shapes["W1"]) == 2 and shapes["W1"][0] == X.shape[1] and \
+        shapes["b1"] == shapes["W1"][1:] and len(shapes["W2"]) == 2 and shapes["W2"][0] == shapes["W1"][1] and \
+        shapes["b2"] == shapes["W2"][1:]
+    expect(ok, "net must be the trained parameter dict of the two-layer network: W1 (D, H), b1 (H,), W2 (H, C), "
+           "b2 (C,).", got=shapes if shapes is not None else type(params).__name__,
+           expected=f"W1 of shape ({X.shape[1]}, H) and matching b1, W2, b2")
+    weights = {k: np.asarray(params[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2")}
+    expect(all(np.all(np.isfinite(w)) for w in weights.values()),
+           "net's weights contain NaN or inf: the training diverged (learning rate too large?).", show_values=False)
+    hidden = np.maximum(0.0, X @ weights["W1"] + weights["b1"])
+    return float(np.mean(np.argmax(hidden @ weights["W2"] + weights["b2"], axis=1) == y))
+
+
+def grade_two_layer_accuracy(params, notebook=None):
+    """Grade the experiment: the test accuracy of the student's trained network ``net``; returns it.
+
+    Recomputed from the weights in ``params`` on the notebook's test split read again from disk
+    (``course.notebook.current().reload_data()``, the notebook's preprocessing re-applied by
+    :func:`two_layer_features`), never from ``predict``, ``X_test`` or a number the student holds.
+    """
+    nb = course.notebook.current() if notebook is None else notebook
+    data = nb.reload_data()
+    X_test, y_test = two_layer_features(data)
+    accuracy = accuracy_of_two_layer_net(params, X_test, y_test)
+    expect_accuracy(accuracy, public.TWO_LAYER_ACCURACY, kind=data.kind, fast=nb.fast,
+                    cause=public.TWO_LAYER_ACCURACY_CAUSE)
+    return accuracy

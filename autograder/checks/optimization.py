@@ -15,24 +15,16 @@ import math
 
 import numpy as np
 
-from course.check.core import CheckFailure, call, expect, expect_close, rel_error
 from course.check import optimization as public
-from course.check.optimization import _step  # shared with the public checks
+from course.check.core import CheckFailure, call, expect, expect_close, rel_error
+from course.check.optimization import CAUSE_EPS_INSIDE, DEFAULTS, SHARED_STATE_CAUSE, STATE_KEYS, SWAPPED_CAUSE
 
 TOL = 1e-9
 
 # --------------------------------------------------------------------------
-# Reference update rules (the DESIGN.md / CS231n formulation)
+# Reference update rules (the DESIGN.md / CS231n formulation), with the
+# defaults of ``public.DEFAULTS``
 # --------------------------------------------------------------------------
-
-DEFAULTS = {
-    "sgd": {"learning_rate": 1e-2},
-    "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
-    "nesterov": {"learning_rate": 1e-2, "momentum": 0.9},
-    "adagrad": {"learning_rate": 1e-2, "epsilon": 1e-8},
-    "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
-    "adam": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
-}
 
 # hyperparameters other than the defaults, so a rule that ignores config shows
 CUSTOM = {
@@ -43,16 +35,6 @@ CUSTOM = {
     "rmsprop": {"learning_rate": 0.02, "decay_rate": 0.9, "epsilon": 1e-8},
     "adam": {"learning_rate": 0.05, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-8},
 }
-
-STATE_KEYS = {
-    "sgd": (),
-    "sgd_momentum": ("velocity",),
-    "nesterov": ("velocity",),
-    "adagrad": ("cache",),
-    "rmsprop": ("cache",),
-    "adam": ("m", "v", "t"),
-}
-
 
 def _filled(name, config):
     c = dict(config or {})
@@ -183,8 +165,7 @@ MISTAKES = {
         ("the squared gradients are not accumulated: AdaGrad's cache is the running *sum* "
          "cache = cache + dw**2 over all steps so far",
          lambda w, dw, c=None: _ref_adagrad(w, dw, c, accumulate=False)),
-        ("epsilon is inside the square root: divide by np.sqrt(cache) + epsilon",
-         lambda w, dw, c=None: _ref_adagrad(w, dw, c, eps_inside=True)),
+        (CAUSE_EPS_INSIDE["adagrad"], lambda w, dw, c=None: _ref_adagrad(w, dw, c, eps_inside=True)),
         (STATE_CAUSE, _stateless("adagrad")),
     ],
     "rmsprop": [
@@ -194,8 +175,7 @@ MISTAKES = {
         ("the cache averages the gradient instead of its square: "
          "cache = decay_rate * cache + (1 - decay_rate) * dw**2",
          lambda w, dw, c=None: _ref_rmsprop(w, dw, c, variant="no_square")),
-        ("epsilon is inside the square root: divide by np.sqrt(cache) + epsilon",
-         lambda w, dw, c=None: _ref_rmsprop(w, dw, c, eps_inside=True)),
+        (CAUSE_EPS_INSIDE["rmsprop"], lambda w, dw, c=None: _ref_rmsprop(w, dw, c, eps_inside=True)),
         (STATE_CAUSE, _stateless("rmsprop")),
     ],
     "adam": [
@@ -204,8 +184,7 @@ MISTAKES = {
         ("the bias correction uses t before it is incremented: increase t first (t = 1 on the first step), "
          "then divide by (1 - beta1**t) and (1 - beta2**t)",
          lambda w, dw, c=None: _ref_adam(w, dw, c, t_from_zero=True)),
-        ("epsilon is inside the square root: divide by np.sqrt(v_hat) + epsilon",
-         lambda w, dw, c=None: _ref_adam(w, dw, c, eps_inside=True)),
+        (CAUSE_EPS_INSIDE["adam"], lambda w, dw, c=None: _ref_adam(w, dw, c, eps_inside=True)),
         ("the bias correction is folded into the learning rate (Kingma and Ba's 'efficient' form, as in "
          "Keras), which moves epsilon: compute m_hat and v_hat and divide by np.sqrt(v_hat) + epsilon",
          lambda w, dw, c=None: _ref_adam(w, dw, c, folded=True)),
@@ -283,18 +262,6 @@ def _diagnose(name, got, problem, config, step):
     return GENERIC_CAUSE[name]
 
 
-def _unpack(result, rec, name):
-    expect(isinstance(result, tuple) and len(result) == 2,
-           f"{rec} must return a pair (next_w, config).", call=rec, got=result,
-           expected="(next_w, config)", cause="end with `return next_w, config`")
-    next_w, config = result
-    expect(isinstance(config, dict), f"{rec} must return config as a dict.", call=rec, got=config,
-           expected="a dict", cause="return the config dict you filled in (create `config = {}` when it is None)")
-    expect(isinstance(next_w, np.ndarray), f"{rec} must return next_w as a numpy array.", call=rec,
-           got=next_w, expected="a numpy array")
-    return next_w, config
-
-
 def _run(fn, name, problem, config, steps, label):
     """Run ``fn`` on ``problem`` and compare every step with the reference."""
     ref = _trajectory(REFERENCE[name], problem, config, steps)
@@ -303,8 +270,8 @@ def _run(fn, name, problem, config, steps, label):
     got = []
     for step in range(steps):
         dw = problem.grad(w)
-        result, rec = _step(fn, name, w, dw, c)
-        next_w, c = _unpack(result, rec, name)
+        result, rec = public.call_rule(fn, name, w, dw, c)
+        next_w, c = public.unpack_rule_result(result, rec)
         got.append(np.asarray(next_w, dtype=np.float64))
         if next_w.shape != ref[step].shape or not rel_error(next_w, ref[step]) <= TOL or \
                 not np.all(np.isfinite(next_w)):
@@ -320,8 +287,8 @@ def _run(fn, name, problem, config, steps, label):
 def _check_defaults(fn, name):
     p = _Problem(101)
     dw = p.grad(p.w0)
-    result, rec = _step(fn, name, p.w0, dw, None)
-    next_w, config = _unpack(result, rec, name)
+    result, rec = public.call_rule(fn, name, p.w0, dw, None)
+    next_w, config = public.unpack_rule_result(result, rec)
     for key, value in DEFAULTS[name].items():
         expect(key in config, f"{name}(w, dw, None) did not fill in the default {key!r} in config.",
                call=rec, got=sorted(config), expected=f"a config with key {key!r} = {value}",
@@ -341,17 +308,12 @@ def _check_defaults(fn, name):
                call=rec, got=config.get("t"), expected=1, cause="increase t by one at the start of each step")
     # hyperparameters the caller sets are kept, the others are filled in
     given = {k: CUSTOM[name][k] for k in list(CUSTOM[name])[:1]}
-    result, rec = _step(fn, name, p.w0, dw, dict(given))
-    _, config = _unpack(result, rec, name)
+    result, rec = public.call_rule(fn, name, p.w0, dw, dict(given))
+    _, config = public.unpack_rule_result(result, rec)
     for key, value in given.items():
         expect(config.get(key) == value, f"{name} overwrote the {key!r} it was given in config.",
                call=rec, got=config.get(key), expected=value,
                cause="fill in a default only when the key is missing: config.setdefault(key, default)")
-
-
-SHARED_STATE_CAUSE = ("the state is shared between tensors and calls: keep it only in `config` "
-                      "(config['velocity'], config['cache'], ...), never in a global variable or a default "
-                      "argument")
 
 
 def _probe_hidden_state(fn, name):
@@ -359,8 +321,8 @@ def _probe_hidden_state(fn, name):
     pa, pb = _Problem(606), _Problem(707)
     outs = []
     for p in (pa, pb, pa):
-        result, rec = _step(fn, name, p.w0.copy(), p.grad(p.w0), dict(CUSTOM[name]))
-        outs.append(_unpack(result, rec, name)[0])
+        result, rec = public.call_rule(fn, name, p.w0.copy(), p.grad(p.w0), dict(CUSTOM[name]))
+        outs.append(public.unpack_rule_result(result, rec)[0])
     expect(outs[0].shape == outs[2].shape and np.array_equal(outs[0], outs[2]),
            f"{name} returned different next_w for the same w, dw and config when called twice "
            f"(with another tensor's update in between).", call=rec, got=outs[2], expected=outs[0],
@@ -374,34 +336,23 @@ def _check_rule(fn, name):
     _run(fn, name, _Problem(303, shape=(7,)), None, 5, "default hyperparameters")
     # two independent problems, steps interleaved: state must live in each config
     pa, pb = _Problem(404), _Problem(505)
-    public._check_in_turn(fn, name, [
+    public.check_in_turn(fn, name, [
         (label, p.w0, p.grad, CUSTOM[name], _trajectory(REFERENCE[name], p, CUSTOM[name], 4))
         for label, p in (("A", pa), ("B", pb))
-    ], lambda result, rec: _unpack(result, rec, name))
+    ])
 
 
-def check_sgd(fn):
-    _check_rule(fn, "sgd")
+def _rule_check(name):
+    def check(fn):
+        _check_rule(fn, name)
+    check.__name__ = check.__qualname__ = f"check_{name}"
+    check.__doc__ = (f"Hidden check of ``{name}(w, dw, config)``: defaults, six steps with other hyperparameters, "
+                     f"five with the defaults, hidden state, two tensors updated in turn.")
+    return check
 
 
-def check_sgd_momentum(fn):
-    _check_rule(fn, "sgd_momentum")
-
-
-def check_nesterov(fn):
-    _check_rule(fn, "nesterov")
-
-
-def check_adagrad(fn):
-    _check_rule(fn, "adagrad")
-
-
-def check_rmsprop(fn):
-    _check_rule(fn, "rmsprop")
-
-
-def check_adam(fn):
-    _check_rule(fn, "adam")
+# One hidden check per update rule (public.RULES, in the notebook's order).
+check_sgd, check_sgd_momentum, check_nesterov, check_adagrad, check_rmsprop, check_adam = map(_rule_check, public.RULES)
 
 
 # --------------------------------------------------------------------------
@@ -414,23 +365,8 @@ def _ref_step(epoch, lr0, drop, every):
 
 def _check_schedule(fn, name, ref, cases, off_by_one_cause):
     for args in cases:
-        arg_names = ["epoch", "lr0", "drop", "every"] if name == "step_decay" else ["t", "lr0", "k"]
-        got, rec = call(fn, *args, name=name, arg_names=arg_names)
-        expected = ref(*args)
-        try:
-            ok = abs(float(got) - expected) <= 1e-12 * max(1.0, abs(expected))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            cause = None
-            shifted = [ref(args[0] + d, *args[1:]) for d in (1, -1)]
-            try:
-                if any(abs(float(got) - s) <= 1e-12 * max(1.0, abs(s)) for s in shifted):
-                    cause = off_by_one_cause
-            except (TypeError, ValueError):
-                pass
-            expect_close(got, expected, what="learning rate", call=rec, tol=1e-12,
-                         cause=cause or f"{name}: check the formula in the docstring")
+        shifted = [ref(args[0] + d, *args[1:]) for d in (1, -1) if args[0] + d >= 0]
+        public.check_schedule_case(fn, name, args, ref(*args), shifted, off_by_one_cause)
 
 
 def check_step_decay(fn):
@@ -462,18 +398,6 @@ def _ref_log_uniform(low, high, n, rng):
     return 10.0 ** (a + (b - a) * rng.random(n))   # what rng.uniform(a, b, size=n) computes
 
 
-SWAPPED_CAUSE = "the bounds are swapped: rng.uniform(np.log10(low), np.log10(high), size=n), low first"
-
-
-def _call_log_uniform(fn, *args):
-    try:
-        return call(fn, *args, name="sample_log_uniform", arg_names=["low", "high", "n", "rng"])
-    except CheckFailure as e:
-        if "high - low < 0" in str(e):   # numpy's Generator.uniform refuses low > high
-            raise CheckFailure(f"{e}\n  likely cause: {SWAPPED_CAUSE}") from None
-        raise
-
-
 def _check_log_uniform_sample(x, low, high, n, rec):
     expect(isinstance(x, np.ndarray), f"{rec} must return a numpy array.", call=rec, got=x,
            expected=f"an array of shape ({n},)")
@@ -490,7 +414,7 @@ def _check_log_uniform_sample(x, low, high, n, rec):
 def check_sample_log_uniform(fn):
     # distribution: each decade gets the same share
     low, high, n = 1e-6, 1e-1, 5000
-    x, rec = _call_log_uniform(fn, low, high, n, np.random.default_rng(7))
+    x, rec = public.call_sample_log_uniform(fn, low, high, n, np.random.default_rng(7))
     _check_log_uniform_sample(x, low, high, n, rec)
     shares = np.histogram(np.log10(x), bins=5, range=(-6, -1))[0] / n
     expect(np.all(np.abs(shares - 0.2) < 0.04),
@@ -503,7 +427,7 @@ def check_sample_log_uniform(fn):
     # exact values from the generator, as the docstring prescribes
     for low, high, n, seed in ((1e-4, 1e-1, 6, 11), (0.5, 2.0, 5, 12), (3e-7, 3e-3, 4, 13)):
         rng = np.random.default_rng(seed)
-        x, rec = _call_log_uniform(fn, low, high, n, rng)
+        x, rec = public.call_sample_log_uniform(fn, low, high, n, rng)
         _check_log_uniform_sample(x, low, high, n, rec)
         expected = _ref_log_uniform(low, high, n, np.random.default_rng(seed))
         swapped = _ref_log_uniform(high, low, n, np.random.default_rng(seed))
@@ -514,11 +438,11 @@ def check_sample_log_uniform(fn):
         expect_close(x, expected, what="samples", call=rec, tol=1e-9, cause=cause)
     # uses rng, not the global generator
     state = np.random.get_state()[1].copy()
-    _, rec = _call_log_uniform(fn, 1e-3, 1.0, 8, np.random.default_rng(3))
+    _, rec = public.call_sample_log_uniform(fn, 1e-3, 1.0, 8, np.random.default_rng(3))
     expect(np.array_equal(state, np.random.get_state()[1]),
            f"{rec} used numpy's global random generator.", call=rec, got="np.random's state changed",
            expected="only rng is used", cause="draw with rng.uniform(...), not np.random.uniform(...)")
-    x, rec = _call_log_uniform(fn, 1e-3, 1.0, 0, np.random.default_rng(3))
+    x, rec = public.call_sample_log_uniform(fn, 1e-3, 1.0, 0, np.random.default_rng(3))
     _check_log_uniform_sample(x, 1e-3, 1.0, 0, rec)
 
 

@@ -1,18 +1,17 @@
 """Hidden checks for notebook 00 (warm-up). Never shipped to students.
 
-Same functions and messages as the public checks in ``course.check.warmup``,
-on other, seeded inputs and more cases (several shapes, dtypes, edge cases).
-The expected values come from the reference implementations below; the
-likely cause of a wrong answer is found by comparing it with the results of
-the common mistakes (``autograder/mutants/warmup.py`` lists them).
+Same functions and messages as the public checks in ``course.check.warmup``
+(their case runners do the comparing), on other, seeded inputs and more
+cases (several shapes, dtypes, edge cases). The expected values come from
+the reference implementations below; the likely cause of a wrong answer is
+found by comparing it with the results of the common mistakes, computed from
+the same inputs (``autograder/mutants/warmup.py`` lists them).
 """
 
 import numpy as np
 
 from course.check import warmup as public
-from course.check.core import call, expect, expect_close, expect_shape
-from course.check.warmup import (AXIS1_CAUSE, AXIS_CAUSE, ZERO_CAUSE, _call_accuracy, _diagnose,
-                                  _expect_fraction, _unpack_pair)
+from course.check.warmup import ACCURACY_CAUSES, DDOF_CAUSE, NORMALIZE_CAUSES, VARIANCE_CAUSE
 
 __all__ = ["check_channel_mean_std", "check_normalize", "check_one_hot", "check_accuracy"]
 
@@ -22,11 +21,6 @@ def _rng(salt):
 
 
 # -- channel_mean_std ----------------------------------------------------------------------------
-
-def _ref_channel_mean_std(X):
-    X = np.asarray(X, dtype=np.float64)
-    return X.mean(axis=(0, 1, 2)), X.std(axis=(0, 1, 2))
-
 
 def check_channel_mean_std(channel_mean_std):
     """``channel_mean_std(X)`` returns the per-channel mean and std of NHWC images, in float64."""
@@ -38,31 +32,12 @@ def check_channel_mean_std(channel_mean_std):
         rng.integers(0, 256, size=(1, 8, 8, 3)).astype(np.uint8),        # a single image
     ]
     for X in cases:
-        result, record = call(channel_mean_std, X, name="channel_mean_std", arg_names=["X"])
-        mean, std = _unpack_pair(result, record, "(mean, std)")
-        want_mean, want_std = _ref_channel_mean_std(X)
-        C = X.shape[-1]
-        for value, what in ((mean, "mean"), (std, "std")):
-            cause = AXIS_CAUSE
-            if np.ndim(value) == 1 and np.shape(value)[0] != C:
-                cause = "the channels are the last axis (NHWC, channels last), not axis 1: " + AXIS_CAUSE
-            expect_shape(value, (C,), what=what, call=record, cause=cause)
-            dtype = np.asarray(value).dtype
-            expect(dtype == np.float64, f"{record} returned {what} of dtype {dtype}.", call=record,
-                   got=str(dtype), expected="float64",
-                   cause="compute in float64 (X.astype(np.float64)); float32 loses digits on large sums")
-        expect_close(mean, want_mean, what="per-channel mean", call=record, tol=1e-7, cause=AXIS_CAUSE)
         Xf = X.astype(np.float64)
+        std = Xf.std(axis=(0, 1, 2))
         n = Xf.shape[0] * Xf.shape[1] * Xf.shape[2]
-        mistakes = [(want_std * np.sqrt(n / (n - 1)) if n > 1 else np.inf,
-                     "use the population standard deviation (ddof=0, numpy's default): divide by N*H*W, "
-                     "not N*H*W - 1"),
-                    (Xf.var(axis=(0, 1, 2)), "you returned the variance; the standard deviation is its square root")]
-        overflow = "X is uint8, so X**2 or X * X wraps around at 256: convert first with X.astype(np.float64)"
-        cause = _diagnose(std, mistakes, overflow if X.dtype == np.uint8 else AXIS_CAUSE)
-        if not np.all(np.isfinite(np.asarray(std, dtype=np.float64))):
-            cause = overflow
-        expect_close(std, want_std, what="per-channel std", call=record, tol=1e-7, cause=cause)
+        mistakes = [(std * np.sqrt(n / (n - 1)) if n > 1 else None, DDOF_CAUSE),
+                    (Xf.var(axis=(0, 1, 2)), VARIANCE_CAUSE)]
+        public.check_channel_mean_std_case(channel_mean_std, X, Xf.mean(axis=(0, 1, 2)), std, mistakes)
 
 
 # -- normalize -----------------------------------------------------------------------------------
@@ -70,11 +45,11 @@ def check_channel_mean_std(channel_mean_std):
 def _normalize_mistakes(X, mean, std):
     Xf = X.astype(np.float64)
     return [
-        ((Xf - mean) / std ** 2, "you divided by the variance (std**2); divide by the standard deviation"),
-        (Xf - mean / std, "operator precedence: X - mean / std divides only the mean; write (X - mean) / std"),
-        (Xf / std, "subtract the mean first: (X - mean) / std"),
-        ((mean - Xf) / std, "wrong sign: compute (X - mean), not (mean - X)"),
-        ((Xf - mean) * std, "you multiplied by std; divide by it: (X - mean) / std"),
+        ((Xf - mean) / std ** 2, NORMALIZE_CAUSES["variance"]),
+        (Xf - mean / std, NORMALIZE_CAUSES["precedence"]),
+        (Xf / std, NORMALIZE_CAUSES["no_centering"]),
+        ((mean - Xf) / std, NORMALIZE_CAUSES["wrong_sign"]),
+        ((Xf - mean) * std, NORMALIZE_CAUSES["times_std"]),
     ]
 
 
@@ -90,19 +65,8 @@ def check_normalize(normalize):
     cases.append((X4, rng.normal(size=4), rng.uniform(0.5, 2.0, 4)))                    # 4 channels
     cases.append((np.full((1, 2, 2, 3), 7.0), np.array([2.0, 3.0, 5.0]), np.array([0.5, 2.0, 4.0])))
     for X, mean, std in cases:
-        got, record = call(normalize, X, mean.copy(), std.copy(), name="normalize",
-                            arg_names=["X", "mean", "std"])
-        expect_shape(got, X.shape, what="images", call=record,
-                     cause="mean and std have one value per channel and broadcast over the last axis "
-                           "as they are; do not reshape them")
-        dtype = np.asarray(got).dtype
-        expect(dtype == np.float64, f"{record} returned {dtype} images.", call=record, got=str(dtype),
-               expected="float64", cause="X may be uint8: convert with X.astype(np.float64) before "
-                                         "subtracting, and do not cast the result back to X.dtype")
         want = (X.astype(np.float64) - mean) / std
-        cause = _diagnose(got, _normalize_mistakes(X, mean, std),
-                          "compute (X - mean) / std; mean and std broadcast over the channel axis")
-        expect_close(got, want, what="normalized images", call=record, tol=1e-7, cause=cause)
+        public.check_normalize_case(normalize, X, mean, std, want, _normalize_mistakes(X, mean, std))
 
 
 # -- one_hot -------------------------------------------------------------------------------------
@@ -120,7 +84,7 @@ def check_one_hot(one_hot):
     for y, num_classes in cases:
         want = np.zeros((len(y), num_classes))
         want[np.arange(len(y)), y] = 1.0
-        public._check_one_hot_case(one_hot, y, num_classes, want)
+        public.check_one_hot_case(one_hot, y, num_classes, want)
 
 
 # -- accuracy ------------------------------------------------------------------------------------
@@ -137,18 +101,12 @@ def check_accuracy(accuracy):
         cases.append((scores, y))
     cases.append((rng.normal(size=(12, 10)).astype(np.float32), rng.integers(0, 10, size=12)))
     for scores, y in cases:
-        got, record = _call_accuracy(accuracy, scores.copy(), y.copy())
-        _expect_fraction(got, record)
         pred = scores.argmax(axis=1)
         want = float(np.mean(pred == y))
-        n = len(y)
         mistakes = [
-            (float(np.mean(scores.argmin(axis=1) == y)),
-             "the predicted class is the one with the highest score: np.argmax, not np.argmin"),
-            (float(np.sum(pred == y)), "return the fraction of correct predictions (between 0 and 1), "
-                                       "not their count"),
-            (100.0 * want, "return a fraction between 0 and 1, not a percentage"),
-            (float(np.sum(pred == y) // n), ZERO_CAUSE),
+            (float(np.mean(scores.argmin(axis=1) == y)), ACCURACY_CAUSES["argmin"]),
+            (float(np.sum(pred == y)), ACCURACY_CAUSES["count"]),
+            (100.0 * want, ACCURACY_CAUSES["percent"]),
+            (float(np.sum(pred == y) // len(y)), ACCURACY_CAUSES["zero"]),
         ]
-        cause = _diagnose(got, mistakes, AXIS1_CAUSE + ", then the mean of (prediction == y)")
-        expect_close(got, want, what="accuracy", call=record, tol=1e-12, cause=cause)
+        public.check_accuracy_case(accuracy, scores, y, want, mistakes)

@@ -87,6 +87,8 @@ def _relu_backward(kind):
             return dout.copy()
         if kind == "no_dout":
             return 1.0 * (x > 0)
+        if kind == "times_output":           # dout * relu(x): the output, not the mask of the input
+            return dout * np.maximum(0, x)
         if kind == "in_place":
             dout[x <= 0] = 0
             return dout
@@ -302,6 +304,8 @@ def _bn_backward(kind):
             dx = dxh / std
         elif kind == "no_variance_path":
             dx = (dxh - dxh.mean(0)) / std
+        elif kind == "no_mean_path":
+            dx = (dxh - x_hat * (dxh * x_hat).mean(0)) / std
         elif kind == "dgamma_uses_x":
             dgamma = (dout * cache["x"]).sum(0)
         elif kind == "in_place":
@@ -357,6 +361,8 @@ MUTANTS = [
       "multiply the mask by the upstream gradient"),
     M("relu_backward", "in_place", "dout[x <= 0] = 0 on the input dout", _relu_backward("in_place"),
       "modified its input `dout` in place", public=True),
+    M("relu_backward", "times_output", "dx = dout * max(0, x): multiplied by the ReLU's output, not masked",
+      _relu_backward("times_output"), "the ReLU's output max(0, x)", public=True),
     M("leaky_relu_forward", "plain_relu", "forgets the leak", lambda x, alpha=0.01: (np.maximum(0, x), (x, alpha)),
       "scaled by alpha, not zeroed", public=True),
     M("leaky_relu_forward", "ignores_alpha", "hard-codes alpha = 0.01",
@@ -404,7 +410,7 @@ MUTANTS = [
     M("two_layer_net_loss", "reg_biases", "regularizes the biases", _two_layer("reg_biases"),
       "biases are not regularized"),
     M("two_layer_net_loss", "unstable_softmax", "exp of raw scores", _two_layer("unstable_softmax"),
-      "subtract each row's maximum score"),
+      "subtract each row's maximum score", public=True),
     # 5. initialization
     M("init_weights", "xavier_fan_out", "Xavier with 1 / fan_out", _init(_std({"xavier": lambda i, o: 1 / np.sqrt(o)})),
       "not fan_out", public=True),
@@ -457,7 +463,9 @@ MUTANTS = [
     M("batchnorm_backward", "local_only", "dx = dout * gamma / std", _bn_backward("local_only"),
       "misses the paths through the batch mean and variance", public=True),
     M("batchnorm_backward", "no_variance_path", "ignores the variance's dependence on x",
-      _bn_backward("no_variance_path"), "misses the path through the batch variance"),
+      _bn_backward("no_variance_path"), "misses the path through the batch variance", public=True),
+    M("batchnorm_backward", "no_mean_path", "ignores the mean's dependence on x (dx's columns no longer sum to 0)",
+      _bn_backward("no_mean_path"), "misses the path through the batch mean", public=True),
     M("batchnorm_backward", "dgamma_uses_x", "dgamma = sum(dout * x)", _bn_backward("dgamma_uses_x"),
       "not by x"),
     M("batchnorm_backward", "in_place", "dout *= gamma on the input", _bn_backward("in_place"),

@@ -398,7 +398,7 @@ MUTANTS = [
     M("adagrad", "no_accumulation", "cache = dw**2 at every step instead of a running sum",
       adagrad_no_accumulation, "not accumulated", public=True),
     M("adagrad", "eps_inside_sqrt", "sqrt(cache + eps), Keras' placement", adagrad_eps_inside_sqrt,
-      "epsilon is inside the square root"),
+      "epsilon is inside the square root, np.sqrt(cache + epsilon): that is where Keras' Adagrad puts it", public=True),
     M("adagrad", "keras_initial_accumulator", "starts the cache at 0.1 like Keras' Adagrad",
       adagrad_keras_initial_accumulator, "wrong next_w"),
     # rmsprop
@@ -408,8 +408,8 @@ MUTANTS = [
       "instead of its square"),
     M("rmsprop", "weights_swapped", "decay_rate and 1 - decay_rate swapped", rmsprop_weights_swapped,
       "wrong next_w"),
-    M("rmsprop", "eps_inside_sqrt", "sqrt(cache + eps), Keras' placement", rmsprop_eps_inside_sqrt,
-      "epsilon is inside the square root"),
+    M("rmsprop", "eps_inside_sqrt", "sqrt(cache + eps), Keras' placement (the rule then matches Keras' RMSprop)",
+      rmsprop_eps_inside_sqrt, "so your rule agrees with keras.optimizers.RMSprop exactly", public=True),
     # adam
     M("adam", "no_bias_correction", "uses m and v without dividing by 1 - beta**t", adam_no_bias_correction,
       "bias correction", public=True),

@@ -13,6 +13,12 @@ Pipelines (TensorFlow, loaded on first use)::
     train_ds = make_dataset(x_train, y_train, 128, training=True, normalize=norm, seed=0)
     test_ds = make_dataset(x_test, y_test, 256, training=False, normalize=norm)
 
+ImageNet (numpy only)::
+
+    from course.data import imagenet_class_names, sample_photos
+    photos = sample_photos(size=224)          # {"chelsea": uint8 (224, 224, 3), ...}
+    names = imagenet_class_names()            # names[281] == "tabby"
+
 Importing ``course.data`` is cheap: every name below is loaded from its
 sub-module on first use.
 """
@@ -34,6 +40,14 @@ _EXPORTS = {
     # synthetic set (numpy only)
     "load_synthetic": "course.data.synthetic",
     "SYNTHETIC_CLASSES": "course.data.synthetic",
+    # ImageNet class names and sample photos (numpy only)
+    "imagenet_class_names": "course.data.imagenet",
+    "imagenet_wnids": "course.data.imagenet",
+    "sample_photos": "course.data.photos",
+    "center_crop_resize": "course.data.photos",
+    "PHOTO_DESCRIPTIONS": "course.data.photos",
+    # features of a trained network (Keras)
+    "extract_features": "course.data.features",
     # augmentation (numpy fit; TF batch ops)
     "fit_pca_color": "course.data.augment",
     "pca_color_offsets": "course.data.augment",

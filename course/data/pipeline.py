@@ -9,11 +9,20 @@ The easy path is the correct one::
     test_ds = make_dataset(x_test, y_test, 256, training=False, normalize=norm)
     model.fit(train_ds, validation_data=test_ds, epochs=10)
 
-(:func:`make_datasets` does those three steps in one call.) For long runs,
-``make_dataset(..., repeat=True)`` with ``model.fit(train_ds,
-steps_per_epoch=ceil(len(x_train) / batch_size), ...)`` keeps one iterator for
-the whole run; tf.data otherwise restarts the pipeline (and XLA recompiles
-it) every epoch, which dominates on small data sets.
+(:func:`make_datasets` does those three steps in one call.) That plain
+``model.fit(train_ds, epochs=E)`` is also the fast way: a shuffled dataset
+keeps one pipeline iterator for its whole life and every iteration (epoch)
+takes the next epoch's batches from it, so tf.data's per-iterator start-up
+(instantiating the map function with its random ops, XLA's compilation),
+which costs about as much as a CIFAR-sized epoch, is paid once, not every
+epoch. ``make_dataset(..., repeat=True)`` with ``model.fit(train_ds,
+steps_per_epoch=ceil(len(x_train) / batch_size), ...)`` does the same
+explicitly, with an endless dataset.
+
+ImageNet-sized inputs for pretrained networks: ``make_dataset(x, y, 64,
+image_size=160, normalize=course.models.imagenet_normalizer())`` upsamples
+each batch on the fly (bilinear), after augmentation at the stored size;
+only one batch at a time is ever large.
 
 How a training batch is built: the pipeline shuffles *indices*, batches them,
 and then works on whole batches with TensorFlow ops inside one
@@ -22,8 +31,8 @@ gather the uint8 images, flip and pad-crop them (one random offset per
 image, fused into two gathers), colour-jitter, normalise, cutout. There is no
 per-image Python or ``map``. For data sets of 4096 images or more, that
 per-batch work is compiled with XLA (``jit_compile``), which fuses it into a
-few loops and multiplies the throughput on CPU; ``repeat=True`` keeps one
-iterator (and one compilation) for a whole run.
+few loops and multiplies the throughput on CPU; it is compiled once per
+dataset (shuffled datasets keep their iterator, see above).
 
 Randomness is reproducible and never touches TensorFlow's global random
 state: the shuffle order and each batch's augmentation key come from
@@ -377,14 +386,14 @@ class Augment:
 _PIXEL_FNS = {}
 
 
-def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
+def _pixel_fn(aug, training, input_scale, normalized, jit_compile, image_size=None):
     """The per-batch pixel work as a ``tf.function``, shared by all datasets with the same settings.
 
     Sharing matters with XLA: a compiled kernel is reused by every later
     dataset with the same settings and batch shape, instead of compiling again.
     The normalisation and PCA statistics are arguments, not constants.
     """
-    key = (dataclasses.replace(aug, pca=None), training, float(input_scale), normalized, bool(jit_compile))
+    key = (dataclasses.replace(aug, pca=None), training, float(input_scale), normalized, bool(jit_compile), image_size)
     if key in _PIXEL_FNS:
         return _PIXEL_FNS[key]
     import tensorflow as tf
@@ -415,6 +424,8 @@ def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
             xb = xb * (1.0 / input_scale)  # back to the caller's pixel units
         if training and aug.cutout:
             xb = A.random_cutout(xb, seeds[3], size=aug.cutout)
+        if image_size is not None:  # last: augment and normalise at the stored size, then upsample the batch
+            xb = tf.image.resize(xb, image_size, method="bilinear")
         return xb
 
     if jit_compile:
@@ -423,12 +434,12 @@ def _pixel_fn(aug, training, input_scale, normalized, jit_compile):
     return fn
 
 
-def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile):
+def _batch_fn(x_t, y_t, aug, norm, training, input_scale, pca, jit_compile, image_size=None):
     """Map function: gather a batch by index (outside XLA, so XLA never copies the whole data set),
     then run the shared pixel function."""
     import tensorflow as tf
 
-    pixel_fn = _pixel_fn(aug, training, input_scale, norm is not None, jit_compile)
+    pixel_fn = _pixel_fn(aug, training, input_scale, norm is not None, jit_compile, image_size)
     if norm is not None:
         a, b = norm.scale_and_bias(1.0)  # for pixels in [0, 1]
     else:
@@ -468,8 +479,25 @@ def _xla_available():
     return _XLA_OK
 
 
+def _check_image_size(image_size):
+    """None, or ``(height, width)`` of positive ints from an int or a pair."""
+    if image_size is None:
+        return None
+    size = (image_size, image_size) if isinstance(image_size, (int, np.integer)) else image_size
+    try:
+        h, w = size
+    except (TypeError, ValueError):
+        raise ValueError(f"image_size must be None, an int or (height, width); got {image_size!r}") from None
+    for v in (h, w):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"image_size must be None, a positive int or (height, width) of positive ints; "
+                             f"got {image_size!r}")
+    return int(h), int(w)
+
+
 def make_dataset(x, y=None, batch_size=128, training=False, augment="default", normalize="scale",
-                 shuffle=None, cache=False, seed=0, drop_remainder=False, repeat=False, jit_compile="auto"):
+                 shuffle=None, cache=False, seed=0, drop_remainder=False, repeat=False, jit_compile="auto",
+                 image_size=None, persistent=True):
     """A batched ``tf.data.Dataset`` of ``(images, labels)`` for Keras ``fit``/``evaluate``/``predict``.
 
     Parameters
@@ -493,20 +521,39 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     seed : int; fixes the shuffle order and all augmentation.
     drop_remainder : drop the last incomplete batch.
     repeat : repeat forever (epoch after epoch, each reshuffled and
-        re-augmented; batches never straddle two epochs). One iterator then
-        serves the whole run, so per-epoch start-up work (including XLA's
-        compilation, which tf.data repeats for every new iterator) is paid
-        once: use it for long runs, with
+        re-augmented; batches never straddle two epochs), for
         ``model.fit(ds, steps_per_epoch=ceil(len(x) / batch_size), epochs=...)``.
-    jit_compile : compile the per-batch pixel work (augment, normalise)
-        with XLA, fusing it into a few loops: several times the throughput on
-        CPU once compiled; the compilation (a fraction of a second) is
-        repeated whenever tf.data starts a new iterator, i.e. every epoch
-        unless ``repeat=True``. ``"auto"``: for data sets of at least 4096
+    persistent : for shuffled datasets without ``repeat`` (the training
+        set): keep one pipeline iterator for the dataset's whole life, and
+        let each iteration (each epoch of ``model.fit``) take the next epoch
+        of batches from it, so tf.data's per-iterator start-up (function
+        instantiation, XLA compilation: tens of milliseconds, as much as a
+        CIFAR-sized epoch) happens once. The epochs are those ``repeat=True``
+        serves, and each iteration in Python (``model.fit`` on any backend,
+        ``for batch in ds``) is exactly one of them: after an iteration
+        stopped early (``next(iter(ds))``) the next one first skips the rest
+        of that epoch. Transformations (``ds.take(2)``) take the next batches
+        as they come. Iterate one copy at a time. False: a fresh pipeline per
+        iteration, tf.data's default (needed with ``tf.distribute``
+        strategies, or to serialise the dataset). Datasets in a fixed order
+        (evaluation) always start afresh.
+    jit_compile : compile the per-batch pixel work (augment, normalise,
+        resize) with XLA, fusing it into a few loops: several times the
+        throughput on CPU once compiled. The compilation (a fraction of a
+        second) is repeated whenever tf.data starts a new pipeline iterator:
+        once for a persistent or repeated dataset, every iteration for an
+        evaluation dataset. ``"auto"``: for data sets of at least 4096
         images, when XLA works on this machine. The batches are the same
         either way.
+    image_size : None (keep the stored size), an int or ``(height, width)``:
+        resize every batch to this size on the fly (bilinear), after
+        augmentation, normalisation and cutout, which happen at the stored
+        size. For pretrained ImageNet networks on CIFAR-sized images
+        (``image_size=160, normalize=course.models.imagenet_normalizer()``):
+        only one batch at a time is ever upsampled, never the data set.
 
-    Output images are float32 ``(B, H, W, C)``; labels keep their dtype.
+    Output images are float32 ``(B, H, W, C)`` (``H, W`` = ``image_size``
+    when given); labels keep their dtype.
 
     >>> import numpy as np
     >>> x = np.random.default_rng(0).integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
@@ -541,6 +588,7 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     if norm is not None and norm.mean.ndim == 3 and norm.mean.shape != arr.shape[1:]:
         raise ValueError(f"normalize: mean image {norm.mean.shape} does not match images {arr.shape[1:]}")
     shuffle = training if shuffle is None else bool(shuffle)
+    image_size = _check_image_size(image_size)
     pca = aug.pca
     if aug.pca_std and pca is None:
         pca = fit_pca_color(arr)
@@ -549,14 +597,16 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
     y_t = None if y is None else tf.constant(y)
     if jit_compile == "auto":
         jit_compile = n >= _XLA_MIN_IMAGES and _xla_available()
-    fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca, jit_compile)
+    fn = _batch_fn(x_t, y_t, aug, norm, training, _unit_scale(arr), pca, jit_compile, image_size)
 
     seed = int(seed)
+    steps = n // batch_size if drop_remainder else -(-n // batch_size)
+    persistent = bool(persistent) and shuffle and not repeat and steps > 0
     ds = tf.data.Dataset.range(n)
     if shuffle:
         ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if repeat:
+    if repeat or persistent:
         ds = ds.repeat()  # before the map: one map iterator (and one compilation) for the whole run
     if training and aug.active:
         # One stateless key per batch; a fresh iteration (epoch) draws fresh keys,
@@ -564,9 +614,149 @@ def make_dataset(x, y=None, batch_size=128, training=False, augment="default", n
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip((ds, keys))
     ds = ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if persistent:
+        return _epochs_of(ds.prefetch(tf.data.AUTOTUNE), steps)
     if cache and not training and not repeat:
         ds = ds.cache() if cache is True else ds.cache(str(cache))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _epochs_of(stream, steps):
+    """A dataset of ``steps`` batches whose every iteration takes the next epoch of ``stream``
+    (endless), from one iterator kept for the dataset's whole life.
+
+    Why: tf.data builds a new pipeline for every iteration of a dataset, and that start-up
+    (instantiating the map function with its random ops in a fresh copy of the function
+    library, XLA's compilation of the pixel work) costs tens of milliseconds, as much as a
+    whole CIFAR-sized epoch; Keras' ``fit`` iterates a finite dataset anew every epoch (twice,
+    in fact: once ahead at the end of an epoch). Here the expensive pipeline is started once.
+
+    Two ways in, both pulling from the same stream and counting what they pull:
+
+    - ``iter(ds)`` in eager mode (Keras' ``fit`` on any backend, ``for batch in ds``) returns
+      an :class:`_EpochIterator`: a Python iterator that hands out ``steps`` batches and
+      stops, at no start-up cost. If an earlier iteration stopped part-way (``next(iter(ds))``;
+      Keras' JAX trainer reads one batch to build the model), it first skips the rest of that
+      epoch, so every iteration is exactly one epoch.
+    - everything else (``ds.take(2)``, ``ds.map(...)``, a ``tf.function`` iterating ``ds``,
+      ``tf.distribute``) sees the dataset itself: a ``range(steps)`` whose map pulls the next
+      batch (a function of two ops, cheap to instantiate; no prefetch of its own, so it pulls
+      only what it hands out). It does not realign: it hands out the next ``steps`` batches.
+    """
+    import tensorflow as tf
+
+    state = _Stream(iter(stream), steps, tf.Variable(0, dtype=tf.int64, trainable=False))
+    specs = tf.nest.flatten(stream.element_spec)
+    types, shapes = [s.dtype for s in specs], [s.shape for s in specs]
+    handle, graph_pulls = state.iterator._iterator_resource, state.graph_pulls
+
+    def pull(_):
+        flat = tf.raw_ops.IteratorGetNext(iterator=handle, output_types=types, output_shapes=shapes)
+        with tf.control_dependencies(flat):
+            graph_pulls.assign_add(1)
+        return tf.nest.pack_sequence_as(stream.element_spec, flat)
+
+    # A sequential map (the pulls must happen in order): tf.data never parallelises a stateful function.
+    finite = tf.data.Dataset.range(steps).map(pull)
+    cls = _epochs_dataset_class()
+    if cls is None:  # pragma: no cover - a TensorFlow without the private base class: the dataset alone
+        finite._course_stream = state  # the iterator (and its resource) lives with the dataset
+        return finite
+    return cls(finite, state)
+
+
+class _Stream:
+    """The persistent iterator of a dataset and how many batches have been taken from it."""
+
+    def __init__(self, iterator, steps, graph_pulls):
+        self.iterator = iterator
+        self.steps = int(steps)
+        self.python_pulls = 0  # by _EpochIterator
+        self.graph_pulls = graph_pulls  # by the dataset's own map (a tf.Variable)
+
+    def pulled(self):
+        return self.python_pulls + int(self.graph_pulls.numpy())
+
+    def next(self):
+        batch = next(self.iterator)
+        self.python_pulls += 1
+        return batch
+
+
+class _EpochIterator:
+    """One epoch (``steps`` batches) from a persistent tf.data iterator, then ``StopIteration``.
+
+    What ``iter()`` of a persistent dataset returns in eager mode; creating it starts no new
+    tf.data pipeline. If the stream stands inside an epoch (an earlier iteration stopped
+    early), the rest of that epoch is skipped first. Keras' ``fit`` accepts it (its TensorFlow
+    trainer then feeds each batch to the compiled step from Python; epochs stay exact with
+    ``steps_per_execution > 1`` too). ``get_next()`` and ``element_spec`` work as on a
+    ``tf.data.Iterator``; it cannot be passed into a ``tf.function`` (iterate the dataset
+    inside the function instead).
+    """
+
+    def __init__(self, stream, element_spec):
+        self._stream = stream
+        self.element_spec = element_spec
+        self._left = stream.steps
+        self._started = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._started:  # realign lazily: an iterator Keras creates ahead and never uses costs nothing
+            self._started = True
+            into_epoch = self._stream.pulled() % self._stream.steps
+            for _ in range(self._stream.steps - into_epoch if into_epoch else 0):
+                self._stream.next()
+        if self._left <= 0:
+            raise StopIteration
+        self._left -= 1
+        return self._stream.next()
+
+    def get_next(self):
+        try:
+            return next(self)
+        except StopIteration:
+            import tensorflow as tf
+
+            raise tf.errors.OutOfRangeError(None, None, "End of sequence") from None
+
+
+_EPOCHS_DATASET = []
+
+
+def _epochs_dataset_class():
+    """The ``tf.data.Dataset`` subclass whose eager ``iter()`` is an :class:`_EpochIterator` (made once).
+
+    Built on TensorFlow's ``UnaryUnchangedStructureDataset``, the base of its own
+    pass-through datasets (``with_options`` and the like); None if this TensorFlow lacks it.
+    """
+    if _EPOCHS_DATASET:
+        return _EPOCHS_DATASET[0]
+    import tensorflow as tf
+
+    try:
+        from tensorflow.python.data.ops.dataset_ops import UnaryUnchangedStructureDataset
+    except ImportError:  # pragma: no cover
+        _EPOCHS_DATASET.append(None)
+        return None
+
+    class PersistentEpochs(UnaryUnchangedStructureDataset):
+        """A finite dataset of one epoch, served from one iterator kept for the dataset's life."""
+
+        def __init__(self, finite, stream):
+            self._course_stream = stream  # keeps the iterator (and its resource) alive
+            super().__init__(finite, finite._variant_tensor)
+
+        def __iter__(self):
+            if tf.executing_eagerly():
+                return _EpochIterator(self._course_stream, self.element_spec)
+            return super().__iter__()  # inside a tf.function: a graph iterator over the finite dataset
+
+    _EPOCHS_DATASET.append(PersistentEpochs)
+    return PersistentEpochs
 
 
 def make_datasets(train, test, batch_size=128, normalize="channel", augment="default", seed=0,

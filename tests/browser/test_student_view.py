@@ -23,7 +23,8 @@ import pytest
 
 from autograder import cells as nbcells
 from autograder.course_dir import CourseDir
-from autograder.feedback import NotebookFeedback, cell_results, render_html
+from autograder.feedback import render_html, scored_cells
+from autograder.results import NotebookResult
 
 pytestmark = pytest.mark.slow
 
@@ -236,10 +237,10 @@ def test_the_graded_cell_fails_under_nbgrader_and_the_feedback_shows_the_message
     assert not [m for m in TRACEBACK_MARKS if m in shown], shown
     assert determine_grade(from_dict(graded)) == (0, nbcells.points(graded))     # nbgrader's own rule
 
-    results, _ = cell_results(run.path)
+    results, _ = scored_cells(saved)
     (result,) = [r for r in results if r.grade_id == f"test_{FUNCTION}"]
     assert result.points == 0 and CAUSE in result.message
-    page = render_html(NotebookFeedback(ASSIGNMENT, "student", run.path.stem, cells=results))
+    page = render_html(NotebookResult(ASSIGNMENT, "student", run.path.stem, cells=results))
     assert "returned the wrong loss." in page and CAUSE in page and "Traceback" not in page
 
 

@@ -17,6 +17,9 @@ they share one timeout policy and one environment:
 * the notebook runs in a temporary copy of its folder, so files it writes
   never land in the checkout.
 
+:func:`execute_cells` runs a few code cells of a test's own in the same kind of
+kernel (the tests of what a student's kernel shows when a check fails).
+
 Use it from a module-scoped fixture, so a notebook runs once per module::
 
     @pytest.fixture(scope="module")
@@ -87,12 +90,15 @@ class ExecutedNotebook:
 
 @pytest.fixture(scope="session")
 def execute_notebook(tmp_path_factory, real_data_dir):
-    """``execute_notebook(assignment_id, fast=True, data="default") -> ExecutedNotebook``.
+    """``execute_notebook(assignment_id, fast=True, data="default", append=()) -> ExecutedNotebook``.
 
     ``data``: ``"default"`` (real CIFAR-10 if the machine has it, else the
     synthetic fallback), ``"real"`` (skip when there is none), ``"synthetic"``
     (no ``COURSE_DATA_DIR``: the notebook falls back to the synthetic set).
-    Results are cached for the session: one run per (notebook, mode, data).
+    ``append``: sources of code cells run after the notebook's own, to look at
+    the kernel's state (``print(recomputed_accuracy)``); keep them cheap, the
+    run time includes them.
+    Results are cached for the session: one run per (notebook, mode, data, append).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -102,10 +108,10 @@ def execute_notebook(tmp_path_factory, real_data_dir):
     course = CourseDir()
     cache = {}
 
-    def run(assignment_id, fast=True, data="default"):
+    def run(assignment_id, fast=True, data="default", append=()):
         if data not in ("default", "real", "synthetic"):
             raise ValueError(f"data must be 'default', 'real' or 'synthetic'; got {data!r}")
-        key = (assignment_id, fast, data)
+        key = (assignment_id, fast, data, tuple(append))
         if key in cache:
             return cache[key]
         a = course.assignment(assignment_id)
@@ -122,6 +128,7 @@ def execute_notebook(tmp_path_factory, real_data_dir):
         shutil.copytree(a.source_dir, workdir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         nb = nbformat.read(str(a.notebook), as_version=4)
+        nb.cells += [nbformat.v4.new_code_cell(src) for src in append]
         client = NotebookClient(nb, timeout=config.cell_timeout(a.id, full=not fast),
                                 kernel_name=config.KERNEL_NAME, extra_arguments=list(config.KERNEL_ARGUMENTS),
                                 allow_errors=False, resources={"metadata": {"path": str(workdir)}})
@@ -129,5 +136,27 @@ def execute_notebook(tmp_path_factory, real_data_dir):
         client.execute(env=env)
         cache[key] = ExecutedNotebook(a.id, nb, time.perf_counter() - start, fast, env)
         return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def execute_cells(tmp_path_factory):
+    """``execute_cells(sources, allow_errors=False) -> nbformat.NotebookNode``: a few code cells in a fresh
+    course kernel, with the same kernel, arguments, environment and per-cell timeout policy as the
+    course notebooks (``DEFAULT_CELL_TIMEOUT``). For tests of what a student's kernel does with a check."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder.course_dir import CourseDir
+
+    env = CourseDir().kernel_env(fast=True)
+
+    def run(sources, allow_errors=False):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+        NotebookClient(nb, timeout=config.DEFAULT_CELL_TIMEOUT, kernel_name=config.KERNEL_NAME,
+                       extra_arguments=list(config.KERNEL_ARGUMENTS), allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(tmp_path_factory.mktemp("cells"))}}).execute(env=env)
+        return nb
 
     return run
