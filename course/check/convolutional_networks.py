@@ -704,9 +704,10 @@ def check_basic_block(fn):
 #: Test accuracy of the CNN trained in section 6, per data kind and mode, from the reference runs written in
 #: the notebook (section 6 and the closing note).
 CNN_ACCURACY_THRESHOLDS = Thresholds("test accuracy of your CNN", {
-    ("cifar10", "fast"): Threshold(0.25, 0.301, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
+    ("cifar10", "fast"): Threshold(0.25, 0.289, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
                                                "of the notebook's 2000 training images, seed 0, tested on the course's "
-                                               "1017-image CIFAR-10 test subset; 2026-12-01"),
+                                               "1017-image CIFAR-10 test subset; course build --fast, 2026-12-02 "
+                                               "(30.1% in a build of 2026-12-01)"),
     ("cifar10", "full"): Threshold(0.60, 0.684, "the reference train_cnn in full mode: ResNet-20 of width 16, 20 "
                                                "epochs of the course's 4670 CIFAR-10 training images, seed 0, "
                                                "tested on its 1017 test images (69.8% on the 500 validation "
