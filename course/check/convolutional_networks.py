@@ -704,29 +704,33 @@ def check_basic_block(fn):
 #: Test accuracy of the CNN trained in section 6, per data kind and mode, from the reference runs written in
 #: the notebook (section 6 and the closing note).
 CNN_ACCURACY_THRESHOLDS = Thresholds("test accuracy of your CNN", {
-    ("cifar10", "fast"): Threshold(0.25, 0.289, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
-                                               "of the notebook's 2000 training images, seed 0, tested on the course's "
-                                               "1017-image CIFAR-10 test subset; course build --fast, 2026-12-02 "
-                                               "(30.1% in a build of 2026-12-01)"),
+    ("cifar10", "fast"): Threshold(0.25, 0.281, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
+                                               "of the notebook's 1000 training images, seed 0, tested on the course's "
+                                               "1017-image CIFAR-10 test subset; the notebook run under a 4 GB "
+                                               "address-space cap and course build --fast, 2026-12-02 (1 epoch gave "
+                                               "18.9%, 2 epochs of 2000 images 28.9%)"),
     ("cifar10", "full"): Threshold(0.60, 0.684, "the reference train_cnn in full mode: ResNet-20 of width 16, 20 "
                                                "epochs of the course's 4670 CIFAR-10 training images, seed 0, "
                                                "tested on its 1017 test images (69.8% on the 500 validation "
                                                "images), 455 s on the shared 2-core CPU; 2026-12-02"),
-    ("synthetic", "fast"): Threshold(0.40, 0.481, "the reference train_cnn in fast mode on the synthetic set: "
-                                                 "ResNet-8 of width 16, 2 epochs of 2000 images, seed 0, 2000 test "
-                                                 "images; 2026-12-01"),
+    ("synthetic", "fast"): Threshold(0.33, 0.383, "the reference train_cnn in fast mode on the synthetic set: "
+                                                 "ResNet-8 of width 16, 2 epochs of 1000 images, seed 0, 2000 test "
+                                                 "images; 2026-12-02 (48.1% with 2000 images)"),
     # not measured in full mode (the run did not fit the session that set these): fast mode's minimum, a floor
     # for a run of a ResNet-20 ten times as long on 4.75 times the images
-    ("synthetic", "full"): Threshold(0.40, 0.481, "not measured in full mode: the fast-mode minimum and "
-                                                 "reference (ResNet-8, 2 epochs of 2000 images, seed 0); full "
-                                                 "mode trains a ResNet-20 for 20 epochs of 9500 images"),
+    ("synthetic", "full"): Threshold(0.40, 0.481, "not measured in full mode: the minimum and reference of the "
+                                                 "earlier fast mode (ResNet-8, 2 epochs of 2000 images, seed 0, "
+                                                 "2026-12-01); full mode trains a ResNet-20 for 20 epochs of 9500 "
+                                                 "images"),
 })
 
 
-def cnn_accuracy(model, x, y, batch_size=256):
+def cnn_accuracy(model, x, y, batch_size=100):
     """Test accuracy of a Keras classifier on raw images: ``x`` uint8 (divided by 255 here) or floats in [0, 1].
 
     The model is called eagerly in inference mode, batch by batch; the prediction is the argmax of its output.
+    Small batches keep the activations small: the grading kernel's address space is capped
+    (``autograder.config.GRADING_MEMORY_MB``) and TensorFlow alone takes most of it.
     """
     import keras
 
