@@ -90,7 +90,7 @@ def test_fast_run_trains_the_four_depth_networks_and_the_graded_cnn(executed):
     text = executed.stdout
     rows = re.findall(r"^(plain|ResNet)-(\d+)\s+[\d,]+\s+([0-9.]+)\s+([0-9.]+)", text, flags=re.M)
     assert sorted((kind, int(depth)) for kind, depth, *_ in rows) == [
-        ("ResNet", 8), ("ResNet", 20), ("plain", 8), ("plain", 20)]
+        ("ResNet", 8), ("ResNet", 14), ("plain", 8), ("plain", 14)]
     assert all(0.0 <= float(train) <= 1.0 and 0.0 <= float(test) <= 1.0 for *_, train, test in rows)
     accuracy = float(re.search(r"test accuracy ([0-9.]+)% on \d+ images", text).group(1))
     assert accuracy > 20.0
