@@ -31,6 +31,14 @@ CELL_TIMEOUT = {
     "03_optimization": 300,
     # the longest cell, the degradation experiment, takes about 20 s on an idle 2-core CPU
     "04_convolutional_networks": 300,
+    # its longest cells train 5 runs of the tiny CNN (about 3 s on an idle 2-core CPU, 4-5x that on slow ones)
+    "05_regularization": 300,
+    # EfficientNet-Lite0 at 64 px: its first fit (tracing the gradient of 200 layers) and the first load of the
+    # ImageNet weights (converted once from the installed package, then cached) take tens of seconds on a slow CPU.
+    "06_transfer_learning": 300,
+    # The heaviest cell trains the CIFAR-10 CNN (about 5 s on an idle 2-core machine, 4-5x that on the
+    # slowest CI machines); the first ImageNet cell may convert the pretrained weights once (no cache yet).
+    "07_understanding_cnns": 300,
 }
 
 #: Seconds one cell may run when the build executes a source notebook in full
@@ -63,6 +71,15 @@ def default_build_dir(repo_root):
 #: `course grade` (autograder/grade.py): address-space limit of a grading kernel (MB), and the
 #: total time budget of one notebook's autograde (seconds; default: a few cell timeouts).
 GRADING_MEMORY_MB = 4096
+#: Per-assignment address-space limits where the default is too small for the reference solution itself.
+#: 06: TensorFlow with EfficientNet-Lite0, ResNet-9 and their traced functions reserves more than 4 GB of
+#: address space (not of memory) by the from-scratch cell; under 4096 MB that kernel dies in grading.
+GRADING_MEMORY_MB_FOR = {"06_transfer_learning": 8192}
+
+
+def grading_memory_mb(assignment_id):
+    """Address-space limit (MB) of a grading kernel for ``assignment_id``."""
+    return GRADING_MEMORY_MB_FOR.get(assignment_id, GRADING_MEMORY_MB)
 NOTEBOOK_TIMEOUT = {}
 
 

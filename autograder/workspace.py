@@ -58,7 +58,7 @@ def limits_for(assignment_id, cell_timeout=None, notebook_timeout=None, memory_m
     """The :class:`Limits` of ``assignment_id``: ``autograder/config.py``, overridden by the arguments given."""
     cell = cell_timeout or config.cell_timeout(assignment_id)
     return Limits(float(cell), float(notebook_timeout or config.notebook_timeout(assignment_id, cell)),
-                  int(memory_mb or config.GRADING_MEMORY_MB))
+                  int(memory_mb or config.grading_memory_mb(assignment_id)))
 
 
 @dataclass(frozen=True)

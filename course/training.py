@@ -45,7 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["train", "cli", "TrainResult", "FAST", "FULL", "OneCycle", "model_names", "build_model", "compile_model"]
+__all__ = ["train", "cli", "TrainResult", "FAST", "FULL", "OneCycle", "model_names", "build_model", "compile_model",
+           "restart"]
 
 # The two recipes. Every key can be overridden by the argument of the same name.
 FAST = dict(
@@ -441,6 +442,63 @@ def _check_positive(name, value, allow_none=False):
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+# --------------------------------------------------------------------------- several runs, one compiled model
+
+
+def restart(model, weights, learning_rate=None):
+    """Put a compiled Keras model back at the start of training, without compiling it again.
+
+    Every ``model.compile`` makes Keras build a new training function, which
+    TensorFlow traces on the first ``fit`` (one to a few seconds on a CPU: in
+    a notebook of many short runs, more than the runs themselves). To compare
+    runs that differ only in their data, augmentation, callbacks or initial
+    weights, compile once and ``restart`` before each run:
+
+    - ``weights`` (a ``model.get_weights()`` list, which holds the batch-norm
+      moving statistics too) are set;
+    - the optimizer's state is cleared: step count, momenta, Adam's moments,
+      the averages of ``use_ema`` (a rate schedule restarts with the step count);
+    - its learning rate is set to ``learning_rate`` (None: left as it is; a
+      callback such as ``LearningRateDecay`` may have changed it).
+
+    The next ``fit`` then trains exactly as the first one from those weights
+    (with the same data pipeline and seeds) and reuses the traced function.
+    Returns the model.
+
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    >>> model.compile(keras.optimizers.Adam(0.1), "sparse_categorical_crossentropy")
+    >>> start = model.get_weights()
+    >>> x, y = np.ones((8, 3), "float32"), np.zeros(8, "int64")
+    >>> first = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+    >>> traced = model.train_function
+    >>> again = restart(model, start, learning_rate=0.1).fit(x, y, epochs=2, verbose=0).history["loss"]
+    >>> np.allclose(first, again), model.train_function is traced
+    (True, True)
+    """
+    import keras
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        raise ValueError("restart: the model is not compiled (model.optimizer is None); call model.compile(...) once "
+                         "first")
+    model.set_weights(weights)
+    rate = optimizer.learning_rate
+    settable = isinstance(rate, keras.Variable)
+    for variable in optimizer.variables:
+        if settable and variable is rate:
+            continue
+        variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
+    if learning_rate is not None:
+        if not settable:
+            raise ValueError(f"restart: the optimizer's learning rate is a schedule ({type(rate).__name__}), which "
+                             "restarts with the step count; pass learning_rate=None")
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+            raise ValueError(f"restart: learning_rate must be a positive number or None, got {learning_rate!r}")
+        optimizer.learning_rate = float(learning_rate)
+    return model
 
 
 # --------------------------------------------------------------------------- train

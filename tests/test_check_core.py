@@ -171,6 +171,14 @@ def test_a_long_failure_is_wrapped_between_words_for_the_notebook():
     assert " ".join(" ".join(lines).split()) == " ".join(f"CheckFailure: {e.value}".split())
 
 
+def test_describe_names_a_keras_model_by_its_shapes():
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(5)], name="tiny")
+    assert core.describe(model) == "Keras model 'tiny' ((N, 4, 4, 3) -> (N, 5))"
+    assert core.describe(len) == "len"
+
+
 def test_an_array_too_wide_for_a_line_is_shown_one_row_a_line_aligned_with_its_expectation():
     got = np.array([[-0.3794, -0.5241, 1.0886], [0.0584, 0.4381, -0.666], [0.1094, -0.0717, 0.1793],
                     [0.2116, 0.1577, -0.6019]])

@@ -205,6 +205,23 @@ def test_small_cnn_size():
     assert layers_of(model, keras.layers.GlobalAveragePooling2D)
 
 
+def test_small_cnn_blocks_set_the_stages():
+    tiny = small_cnn(width=8, blocks=(1, 1))
+    assert tiny.count_params() == (conv_params(3, 3, 8, bias=False) + bn_params(8) + conv_params(3, 8, 16, bias=False)
+                                   + bn_params(16) + dense_params(16, 10))
+    assert len(layers_of(tiny, keras.layers.Conv2D)) == 2 and len(layers_of(tiny, keras.layers.MaxPooling2D)) == 1
+    assert tuple(tiny.get_layer("block2a_relu").output.shape) == (None, 16, 16, 16)
+    default = small_cnn(width=8)
+    assert [layer.name for layer in layers_of(default, keras.layers.Conv2D)] == [
+        "block1a_conv", "block2a_conv", "block2b_conv", "block3a_conv", "block3b_conv"]
+    assert small_cnn(width=8, blocks=(1, 2, 2)).count_params() == default.count_params()
+    for bad in ((), (1, 0), (1, 2.0), 3):
+        with pytest.raises(ValueError, match="blocks must be a"):
+            small_cnn(blocks=bad)
+    with pytest.raises(ValueError, match="at least 8"):
+        small_cnn((4, 4, 3), blocks=(1, 1, 1, 1))
+
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_forward_pass_shapes(name):
     model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=7)
@@ -212,6 +229,41 @@ def test_forward_pass_shapes(name):
     probs = model.predict(RNG.uniform(size=(3, 32, 32, 3)).astype("float32"), verbose=0)
     assert probs.shape == (3, 7) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_classifier_activation_none_gives_the_logits_of_the_same_network(name):
+    probs_model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5)
+    logits_model = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5, classifier_activation=None)
+    assert logits_model.layers[-1].name == "logits" and probs_model.layers[-1].name == "probabilities"
+    assert logits_model.output_shape == (None, 5) and logits_model.count_params() == probs_model.count_params()
+    logits_model.set_weights(probs_model.get_weights())
+    x = RNG.uniform(size=(3, 32, 32, 3)).astype("float32")
+    logits = to_np(logits_model(x, training=False))
+    assert logits.dtype == np.float32 and not np.allclose(logits.sum(axis=1), 1.0)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(shifted / shifted.sum(axis=1, keepdims=True),
+                               to_np(probs_model(x, training=False)), rtol=1e-5, atol=1e-7)
+
+
+def test_classifier_activation_other_names_and_errors():
+    model = small_cnn(width=4, num_classes=3, classifier_activation="sigmoid")
+    assert model.layers[-1].name == "outputs"
+    out = model.predict(RNG.uniform(size=(2, 32, 32, 3)).astype("float32"), verbose=0)
+    assert out.shape == (2, 3) and np.all((out > 0) & (out < 1))
+    for builder in (small_cnn, resnet9, two_layer_net, resnet_cifar, vgg, alexnet):
+        with pytest.raises(ValueError, match="classifier_activation must be None .logits., 'softmax'"):
+            builder(classifier_activation="logits")
+
+
+def test_small_cnn_first_kernel_size():
+    model = small_cnn(width=8, first_kernel_size=7)
+    assert model.get_layer("block1a_conv").kernel.shape == (7, 7, 3, 8)
+    assert model.count_params() - small_cnn(width=8).count_params() == conv_params(7, 3, 8, False) - \
+        conv_params(3, 3, 8, False)
+    assert model.output_shape == (None, 10)
+    with pytest.raises(ValueError, match="first_kernel_size must be a positive int"):
+        small_cnn(first_kernel_size=0)
 
 
 # Under JAX, VGG and AlexNet (plain Conv2D/ReLU/pooling/Dense/Dropout, plus LRN, whose gradient is

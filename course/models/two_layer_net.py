@@ -3,12 +3,13 @@
 import keras
 
 from course.models._common import (
-    apply_augment, apply_normalize, check_num_classes, check_positive_int, check_rate,
+    apply_augment, apply_normalize, check_classifier_activation, check_num_classes, check_positive_int, check_rate,
+    classifier_output,
 )
 
 
 def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, activation="relu", dropout=0.0,
-                  augment=None, weight_decay=0.0, name="two_layer_net", normalize=None):
+                  augment=None, weight_decay=0.0, name="two_layer_net", normalize=None, classifier_activation="softmax"):
     """Flatten -> Dense(hidden_units) -> activation -> Dense(num_classes) -> softmax.
 
     The Keras twin of the two-layer net students write in numpy (affine -
@@ -26,9 +27,12 @@ def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, act
             normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on both weight matrices (0 for none).
         name: the model's name.
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities ``(batch, num_classes)``.
+        An uncompiled ``keras.Model`` giving class probabilities ``(batch, num_classes)`` (or logits).
 
     Example:
         >>> from course.models import two_layer_net
@@ -45,6 +49,7 @@ def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, act
     check_num_classes(num_classes)
     check_positive_int(hidden_units, "hidden_units")
     rate = check_rate(dropout)
+    check_classifier_activation(classifier_activation)
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
 
     inputs = keras.Input(shape=shape, name="inputs")
@@ -54,7 +59,7 @@ def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, act
     if rate:
         x = keras.layers.Dropout(rate, name="dropout")(x)
     x = keras.layers.Dense(num_classes, kernel_regularizer=reg, name="scores")(x)
-    outputs = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    outputs = classifier_output(x, classifier_activation)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -4,7 +4,8 @@ import keras
 
 from course.layers import LocalResponseNormalization
 from course.models._common import (
-    BN_MOMENTUM, apply_augment, apply_normalize, check_input_shape, check_num_classes, check_rate, classifier,
+    BN_MOMENTUM, apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_rate, classifier,
 )
 
 # Table 1 of the paper. Ints are 3x3 convolutions, ("1x1", n) are 1x1 ones, "M" is 2x2 max-pooling.
@@ -23,7 +24,7 @@ HEADS = ("auto", "full", "small")
 
 
 def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_norm=False, dropout=0.5,
-        augment=None, weight_decay=0.0, name=None, normalize=None):
+        augment=None, weight_decay=0.0, name=None, normalize=None, classifier_activation="softmax"):
     """A VGG network from Table 1 of Simonyan and Zisserman (2015).
 
     Configurations (weight layers): ``"A"`` (11), ``"A-LRN"`` (11, LRN after
@@ -58,9 +59,12 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
             normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on all kernels (paper: 5e-4; 0 for none).
         name: the model's name (default ``"vgg_<config>"``).
+        classifier_activation: the output: ``"softmax"`` (default, class
+            probabilities) or ``None`` for the pre-softmax class scores (logits),
+            as ``keras.applications``; see :func:`course.models._common.classifier_output`.
 
     Returns:
-        An uncompiled ``keras.Model`` giving class probabilities.
+        An uncompiled ``keras.Model`` giving class probabilities (or logits).
 
     Example:
         >>> from course.models import vgg
@@ -78,6 +82,7 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
     if head not in HEADS:
         raise ValueError(f"vgg: head must be one of {HEADS}, got {head!r}")
     shape = check_input_shape(input_shape, min_size=32)
+    check_classifier_activation(classifier_activation)
     check_num_classes(num_classes)
     rate = check_rate(dropout)
     if head == "auto":
@@ -110,5 +115,5 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
         x = keras.layers.Dense(units, activation="relu", kernel_regularizer=reg, name=f"fc{i}")(x)
         if rate:
             x = keras.layers.Dropout(rate, name=f"fc{i}_dropout")(x)
-    outputs = classifier(x, num_classes, weight_decay)
+    outputs = classifier(x, num_classes, weight_decay, classifier_activation)
     return keras.Model(inputs, outputs, name=name or f"vgg_{key.lower().replace('-', '_')}")
