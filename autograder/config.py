@@ -29,6 +29,8 @@ CELL_TIMEOUT = {
     "01_linear_classifiers": 180,
     "02_neural_networks": 300,
     "03_optimization": 300,
+    # the longest cell, the degradation experiment, takes about 20 s on an idle 2-core CPU
+    "04_convolutional_networks": 300,
     # its longest cells train 5 runs of the tiny CNN (about 3 s on an idle 2-core CPU, 4-5x that on slow ones)
     "05_regularization": 300,
     # EfficientNet-Lite0 at 64 px: its first fit (tracing the gradient of 200 layers) and the first load of the

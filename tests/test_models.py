@@ -346,3 +346,66 @@ def test_invalid_arguments_name_the_valid_values():
         two_layer_net(dropout=1.0)
     with pytest.raises(TypeError, match="augment must be a Keras layer"):
         small_cnn(augment=["flip"])
+
+
+# --------------------------------------------------------------------------- plain networks, normalisation inside
+
+@pytest.mark.parametrize("depth", [8, 20])
+def test_plain_twin_of_resnet_cifar_has_the_same_layers_without_shortcuts(depth):
+    plain, res = resnet_cifar(depth=depth, residual=False), resnet_cifar(depth=depth)
+    assert plain.name == f"plain{depth}" and not layers_of(plain, keras.layers.Add)
+    convs = layers_of(plain, keras.layers.Conv2D)
+    assert len(convs) + len(layers_of(plain, keras.layers.Dense)) == depth
+    assert [c.kernel.shape for c in convs] == [c.kernel.shape for c in layers_of(res, keras.layers.Conv2D)
+                                               if "shortcut" not in c.name]
+    projections = conv_params(1, 16, 32, False) + bn_params(32) + conv_params(1, 32, 64, False) + bn_params(64)
+    assert plain.count_params() == res.count_params() - projections
+    assert plain.output_shape == (None, 10)
+    with pytest.raises(ValueError, match="residual must be True .* or False"):
+        resnet_cifar(depth=8, residual="no")
+
+
+def _normalizer(kind):
+    from course.data import fit_normalization
+
+    return fit_normalization(RNG.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), kind=kind)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_normalize_puts_the_training_statistics_inside_the_model(name):
+    norm = _normalizer("channel")
+    keras.utils.set_random_seed(1)
+    inside = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5, normalize=norm)
+    keras.utils.set_random_seed(1)
+    outside = BUILDERS[name](input_shape=(32, 32, 3), num_classes=5)
+    assert isinstance(inside.get_layer("normalize"), keras.layers.Normalization)
+    layer = inside.get_layer("normalize")
+    assert inside.count_params() == outside.count_params() + layer.count_params() and not layer.trainable_weights
+    x = RNG.integers(0, 256, (3, 32, 32, 3)).astype(np.uint8)
+    raw, normalised = x / np.float32(255), norm(x)
+    np.testing.assert_allclose(to_np(inside(raw, training=False)), to_np(outside(normalised, training=False)),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_normalized_model_saves_and_loads_without_course(tmp_path):
+    model = resnet_cifar(depth=8, width=4, normalize=_normalizer("image"))
+    x = RNG.uniform(size=(2, 32, 32, 3)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.saving.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    with pytest.raises(TypeError, match="normalize must be None or a course.data.Normalizer"):
+        small_cnn(normalize="channel")
+
+
+def test_zero_init_residual_starts_every_block_as_its_shortcut():
+    model = resnet_cifar(depth=8, width=4, zero_init_residual=True)
+    last = [layer for layer in layers_of(model, keras.layers.BatchNormalization) if layer.name.endswith("_2_bn")]
+    assert len(last) == 3 and all(not np.any(to_np(bn.gamma)) for bn in last)
+    assert all(np.all(to_np(bn.gamma) == 1) for bn in layers_of(model, keras.layers.BatchNormalization)
+               if bn not in last)
+    # the identity block of stage 1 passes its input through: out = ReLU(x + 0) = x (x >= 0 after the stem's ReLU)
+    probe = keras.Model(model.input, [model.get_layer("stem_relu").output, model.get_layer("stage1_block1_out").output])
+    stem, block = (to_np(t) for t in probe(RNG.uniform(size=(2, 32, 32, 3)).astype("float32"), training=False))
+    np.testing.assert_allclose(block, stem, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="zero_init_residual=True needs residual=True"):
+        resnet_cifar(depth=8, residual=False, zero_init_residual=True)

@@ -71,6 +71,22 @@ def test_make_datasets_fits_on_training_data_only():
     assert yy.tolist() == yte.tolist()
 
 
+@pytest.mark.backend_agnostic
+@pytest.mark.parametrize("kind", ["channel", "image", "scale"])
+def test_keras_layer_normalises_like_the_normalizer(kind):
+    import keras
+
+    x, _ = _data(30, h=6, w=5)
+    norm = Normalizer.scale() if kind == "scale" else fit_normalization(x, kind=kind)
+    for input_scale, pixels in ((1.0, x / 255.0), (1 / 255, x.astype(np.float32))):
+        layer = norm.keras_layer(input_scale=input_scale)
+        assert isinstance(layer, keras.layers.Normalization) and layer.name == "normalize"
+        got = keras.ops.convert_to_numpy(layer(pixels.astype(np.float32)))
+        np.testing.assert_allclose(got, norm(x), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="input_scale must be a positive number"):
+        norm.keras_layer(input_scale=0)
+
+
 def test_normalize_by_kind_name_is_refused_with_the_easy_path_in_the_message():
     x, y = _data(8)
     with pytest.raises(ValueError, match=r"evaluation data.*fit_normalization\(x_train, kind='channel'\)"):

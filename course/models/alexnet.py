@@ -4,14 +4,15 @@ import keras
 
 from course.layers import LocalResponseNormalization
 from course.models._common import (
-    apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_rate, classifier,
+    apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes, check_rate,
+    classifier,
 )
 
 LAYOUTS = ("cifar", "original")
 
 
 def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, dropout=0.5, augment=None,
-            weight_decay=0.0, fc_units=None, name="alexnet", classifier_activation="softmax"):
+            weight_decay=0.0, fc_units=None, name="alexnet", normalize=None, classifier_activation="softmax"):
     """AlexNet, in its original ImageNet layout or scaled down for 32x32 images.
 
     ``layout="original"`` (section 3.5 of the paper, one-tower version: the
@@ -45,6 +46,9 @@ def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, d
             False to compare, as the lectures do).
         dropout: rate of the two dropout layers, in ``[0, 1)`` (paper: 0.5).
         augment: ``None``, a Keras layer or a list of layers applied to the input first.
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on all kernels (the paper: 5e-4; 0 for none).
         fc_units: pair of hidden FC widths; default ``(4096, 4096)`` for the
             original layout, ``(384, 192)`` for the CIFAR one.
@@ -90,7 +94,7 @@ def alexnet(input_shape=(32, 32, 3), num_classes=10, layout="cifar", lrn=True, d
 
     filters = (96, 256, 384, 384, 256) if original else (64, 192, 384, 256, 256)
     inputs = keras.Input(shape=shape, name="images")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     if original:
         x = conv(x, filters[0], 11, "conv1", strides=4, padding="valid")
     else:

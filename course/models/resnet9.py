@@ -3,13 +3,13 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_positive_int,
-    classifier_output, conv_bn_relu,
+    apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_positive_int, classifier_output, conv_bn_relu,
 )
 
 
 def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, weight_decay=0.0,
-            logit_scale=0.125, name="resnet9", classifier_activation="softmax"):
+            logit_scale=0.125, name="resnet9", normalize=None, classifier_activation="softmax"):
     """The 9-layer residual network of "How to train your ResNet" (Page, 2018).
 
     ::
@@ -31,6 +31,9 @@ def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, wei
         width: channels of the prep layer; the stages have 2, 4 and 8 times as many.
         augment: ``None``, a Keras layer or a list of layers applied to the input first
             (the original: ``RandomPadCrop(4)``, ``RandomFlip("horizontal")`` and 8x8 cutout).
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on all kernels (the original: 5e-4 x batch size,
             with its own loss scaling; 0 for none).
         logit_scale: the scores are multiplied by this before the softmax (0.125 in the original).
@@ -63,7 +66,7 @@ def resnet9(input_shape=(32, 32, 3), num_classes=10, width=64, augment=None, wei
         return keras.layers.Add(name=name + "_add")([x, y])
 
     inputs = keras.Input(shape=shape, name="images")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     x = conv_bn_relu(x, width, weight_decay=weight_decay, name="prep")
     x = conv_bn_relu(x, 2 * width, weight_decay=weight_decay, name="layer1")
     x = keras.layers.MaxPooling2D(2, name="layer1_pool")(x)

@@ -3,7 +3,8 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_positive_int, check_rate,
+    apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_positive_int, check_rate,
     classifier, conv_bn_relu,
 )
 
@@ -22,7 +23,7 @@ def _check_blocks(blocks):
 
 
 def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, augment=None,
-              weight_decay=0.0, blocks=DEFAULT_BLOCKS, name="small_cnn", classifier_activation="softmax",
+              weight_decay=0.0, blocks=DEFAULT_BLOCKS, name="small_cnn", normalize=None, classifier_activation="softmax",
               first_kernel_size=3):
     """A small VGG-style CNN that trains in seconds on a CPU.
 
@@ -49,6 +50,9 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
             input first (for example ``keras.layers.RandomFlip("horizontal")``
             or ``course.layers.RandomPadCrop(4)``); they are active only when
             training.
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on the conv and dense kernels (0 for none).
         blocks: conv-BN-ReLU blocks per stage (a tuple of positive ints).
         name: the model's name.
@@ -81,7 +85,7 @@ def small_cnn(input_shape=(32, 32, 3), num_classes=10, width=32, dropout=0.0, au
     check_positive_int(first_kernel_size, "first_kernel_size")
 
     inputs = keras.Input(shape=shape, name="images")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     for stage, count in enumerate(blocks):
         if stage:
             x = keras.layers.MaxPooling2D(2, name=f"pool{stage}")(x)

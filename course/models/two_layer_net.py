@@ -3,12 +3,13 @@
 import keras
 
 from course.models._common import (
-    apply_augment, check_classifier_activation, check_num_classes, check_positive_int, check_rate, classifier_output,
+    apply_augment, apply_normalize, check_classifier_activation, check_num_classes, check_positive_int, check_rate,
+    classifier_output,
 )
 
 
 def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, activation="relu", dropout=0.0,
-                  augment=None, weight_decay=0.0, name="two_layer_net", classifier_activation="softmax"):
+                  augment=None, weight_decay=0.0, name="two_layer_net", normalize=None, classifier_activation="softmax"):
     """Flatten -> Dense(hidden_units) -> activation -> Dense(num_classes) -> softmax.
 
     The Keras twin of the two-layer net students write in numpy (affine -
@@ -21,6 +22,9 @@ def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, act
         activation: the hidden layer's activation (any Keras activation name).
         dropout: dropout rate after the hidden layer, in ``[0, 1)``.
         augment: ``None``, a Keras layer or a list of layers applied to the input first.
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on both weight matrices (0 for none).
         name: the model's name.
         classifier_activation: the output: ``"softmax"`` (default, class
@@ -49,7 +53,7 @@ def two_layer_net(input_shape=(32, 32, 3), num_classes=10, hidden_units=100, act
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
 
     inputs = keras.Input(shape=shape, name="inputs")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(hidden_units, activation=activation, kernel_regularizer=reg, name="hidden")(x)
     if rate:

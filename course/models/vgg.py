@@ -4,8 +4,8 @@ import keras
 
 from course.layers import LocalResponseNormalization
 from course.models._common import (
-    BN_MOMENTUM, apply_augment, check_classifier_activation, check_input_shape, check_num_classes, check_rate,
-    classifier,
+    BN_MOMENTUM, apply_augment, apply_normalize, check_classifier_activation, check_input_shape, check_num_classes,
+    check_rate, classifier,
 )
 
 # Table 1 of the paper. Ints are 3x3 convolutions, ("1x1", n) are 1x1 ones, "M" is 2x2 max-pooling.
@@ -24,7 +24,7 @@ HEADS = ("auto", "full", "small")
 
 
 def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_norm=False, dropout=0.5,
-        augment=None, weight_decay=0.0, name=None, classifier_activation="softmax"):
+        augment=None, weight_decay=0.0, name=None, normalize=None, classifier_activation="softmax"):
     """A VGG network from Table 1 of Simonyan and Zisserman (2015).
 
     Configurations (weight layers): ``"A"`` (11), ``"A-LRN"`` (11, LRN after
@@ -54,6 +54,9 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
             initialisation.
         dropout: rate of the head's dropout layers, in ``[0, 1)`` (paper: 0.5).
         augment: ``None``, a Keras layer or a list of layers applied to the input first.
+        normalize: ``None``, or a :class:`course.data.Normalizer` fitted on the
+            training images: the model then takes pixels in ``[0, 1]`` and
+            normalises them itself (see :meth:`~course.data.Normalizer.keras_layer`).
         weight_decay: L2 factor on all kernels (paper: 5e-4; 0 for none).
         name: the model's name (default ``"vgg_<config>"``).
         classifier_activation: the output: ``"softmax"`` (default, class
@@ -87,7 +90,7 @@ def vgg(input_shape=(32, 32, 3), num_classes=10, config="D", head="auto", batch_
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
 
     inputs = keras.Input(shape=shape, name="images")
-    x = apply_augment(inputs, augment)
+    x = apply_normalize(apply_augment(inputs, augment), normalize)
     stage, index = 1, 1
     for item in CONFIGS[key]:
         if item == "M":

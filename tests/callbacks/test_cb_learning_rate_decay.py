@@ -72,6 +72,23 @@ def test_cosine_defaults_to_the_whole_run():
     np.testing.assert_allclose(hist.history["lr"], expected, rtol=1e-5, atol=1e-7)
 
 
+def test_warmup_rises_linearly_then_the_cosine_fills_the_rest():
+    model = model_with(keras.optimizers.SGD(0.1))
+    decay = LearningRateDecay("cosine", per="step", warmup=4)
+    rates = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: rates.append(float(keras.ops.convert_to_numpy(
+            model.optimizer.learning_rate))))
+    model.fit(X, np.zeros((16, 1)), batch_size=4, epochs=3, callbacks=[decay, record], verbose=0)
+    warm = [0.1 * (t + 1) / 4 for t in range(4)]
+    cosine = [0.05 * (1 + math.cos(math.pi * t / 8)) for t in range(8)]
+    np.testing.assert_allclose(rates, warm + cosine, rtol=1e-5, atol=1e-7)
+    assert LearningRateDecay("step", 1.0, drop=0.5, every=2, warmup=2).learning_rate_at(4) == 0.5
+    with pytest.raises(ValueError, match="the warm-up .* fills the whole run"):
+        model.fit(X, np.zeros((16, 1)), batch_size=4, epochs=1,
+                  callbacks=[LearningRateDecay("cosine", per="step", warmup=4)], verbose=0)
+
+
 def test_schedule_object_optimizer_gets_a_clear_error():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     model = model_with(keras.optimizers.SGD(schedule))
@@ -89,6 +106,8 @@ def test_schedule_object_optimizer_gets_a_clear_error():
         (("step",), {"per": "batch"}, "per"),
         (("step", -0.1), {}, "initial_learning_rate"),
         (("step",), {"every": 0}, "every"),
+        (("cosine",), {"warmup": -1}, "warmup"),
+        (("cosine",), {"warmup": 1.5}, "warmup"),
     ],
 )
 def test_bad_arguments_are_named(args, kwargs, match):

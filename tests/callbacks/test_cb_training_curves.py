@@ -62,13 +62,13 @@ def test_updates_one_display_in_place_in_a_notebook(tmp_path, monkeypatch):
     curves = TrainingCurves(metrics=["loss"])
     classifier().fit(X, Y, epochs=3, verbose=0, callbacks=[curves])
     assert curves.mode == "notebook"
-    assert [e[0] for e in events] == ["display", "update", "update", "update"]  # 3 epochs + the end
+    assert [e[0] for e in events] == ["display", "update", "update"]  # 3 epochs; the end adds nothing new
     assert all(e[1].data[:4] == b"\x89PNG" for e in events)
     assert list(tmp_path.iterdir()) == []  # no file in a notebook
     # A second fit starts a new figure.
     events.clear()
     classifier().fit(X, Y, epochs=1, verbose=0, callbacks=[curves])
-    assert [e[0] for e in events] == ["display", "update"] and len(curves.history["loss"]) == 1
+    assert [e[0] for e in events] == ["display"] and len(curves.history["loss"]) == 1
 
 
 def test_bad_arguments_are_named():
@@ -76,3 +76,15 @@ def test_bad_arguments_are_named():
         TrainingCurves(every=0)
     with pytest.raises(ValueError, match="metrics"):
         TrainingCurves(metrics=[1, 2])
+
+
+@pytest.mark.parametrize("epochs, every, draws", [(3, 1, 3), (3, 2, 2), (4, 2, 2)])
+def test_each_epoch_is_drawn_once(tmp_path, monkeypatch, epochs, every, draws):
+    # every draw renders a PNG: the end of training redraws only epochs not drawn yet
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    curves = TrainingCurves(path=tmp_path / "curves.png", every=every)
+    made = []
+    real = curves.figure
+    monkeypatch.setattr(curves, "figure", lambda: made.append(len(curves.history["loss"])) or real())
+    classifier().fit(X, Y, epochs=epochs, verbose=0, callbacks=[curves])
+    assert len(made) == draws and made[-1] == epochs
