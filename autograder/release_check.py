@@ -24,6 +24,7 @@ or hidden test is reported (a warning: releasing notebooks one at a time is safe
 Numpy-free and nbgrader-free: only JSON.
 """
 
+import ast
 import json
 import keyword
 import re
@@ -185,6 +186,29 @@ def shown_solution_lines(source_nb, release_nb, name):
             for s in secrets(source_nb, shown=True) if s.line in text]
 
 
+#: Nodes that compute something: a line with none of them only wires library calls together.
+_COMPUTING = (ast.BinOp, ast.UnaryOp, ast.AugAssign, ast.Compare, ast.BoolOp, ast.Subscript, ast.Lambda,
+              ast.IfExp, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Return)
+
+
+def is_wiring(line):
+    """True for a line that only calls library code with bare names and constants, computing nothing.
+
+    ``keras.utils.set_random_seed(seed)``, ``with tf.GradientTape() as tape:`` or
+    ``x = keras.layers.GlobalAveragePooling2D()(x)`` appear in every Keras notebook, given or graded:
+    they are the course's vocabulary, not another notebook's answer. A line with arithmetic, indexing,
+    a comparison or a ``return`` (``log_probs = scores - np.log(...)``) is not wiring.
+    """
+    text = line.strip()
+    if text.endswith(":"):
+        text += " pass"
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return not any(isinstance(node, _COMPUTING) for node in ast.walk(tree))
+
+
 def cross_reveals(release_nb, name, others):
     """Warnings (strings): lines of the release of notebook ``name`` that are another notebook's
     solution or hidden-test lines.
@@ -193,13 +217,14 @@ def cross_reveals(release_nb, name, others):
     code, a line another notebook asks students to write gives part of that answer away to anyone
     who has both (an instructor releasing several notebooks at once needs to know). Lines are
     compared whole (stripped); short ones (fewer than :data:`SUBSTANTIAL` letters and digits, like
-    ``return grad``) are common code and not reported.
+    ``return grad``) are common code and not reported, and so are lines that only wire library
+    calls together (:func:`is_wiring`).
     """
     shown = {ln.strip() for ln in notebook_text(release_nb).splitlines()}
     found = []
     for other, source_nb in sorted(others.items()):
         for s in secrets(source_nb):
-            if _alnum(s.line) >= SUBSTANTIAL and s.line in shown:
+            if _alnum(s.line) >= SUBSTANTIAL and s.line in shown and not is_wiring(s.line):
                 found.append(f"{name}: the release shows, as given code, a {s.kind} line of {other} (source "
                              f"{_where(s)}): {s.line!r}; students who have both notebooks see that part of "
                              f"its answer (call a helper, e.g. scipy.special.log_softmax, instead)")

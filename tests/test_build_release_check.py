@@ -174,6 +174,19 @@ def test_a_release_line_that_is_another_notebooks_solution_is_reported():
     assert cross_reveals({"cells": [_cell("code", "return log_probs")]}, "03_later", {"01_earlier": other}) == []
 
 
+def test_lines_that_only_wire_library_calls_are_not_answers():
+    from autograder.release_check import is_wiring
+
+    for line in ["keras.utils.set_random_seed(seed)", "with tf.GradientTape() as tape:",
+                 "x = keras.layers.GlobalAveragePooling2D()(x)",
+                 'outputs = keras.layers.Dense(num_classes, activation="softmax")(x)']:
+        assert is_wiring(line), line
+    for line in ["log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))",
+                 "dx = dout * (x > 0)", "return keras.ops.mean(loss)", "w = w[::-1]", "loss += reg * np.sum(W * W)",
+                 "if x is None:", "def f(x"]:
+        assert not is_wiring(line), line
+
+
 def test_no_course_release_shows_another_notebooks_answer(repo_root):
     from autograder.release_check import cross_reveals
 
