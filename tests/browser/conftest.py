@@ -10,7 +10,9 @@
 * **Server**: one ``python -m jupyterlab`` per test module, on 127.0.0.1, a free port, a
   token, a temporary root folder and temporary Jupyter config, data and settings folders;
   fast mode on (``COURSE_FAST=1``) as a student in a hurry would have it, real CIFAR-10
-  where the machine has it.
+  where the machine has it. No ``TF_CPP_*`` settings (the tests' own environment has
+  ``TF_CPP_MIN_LOG_LEVEL=3``): a student has none, so whatever TensorFlow logs at start-up
+  reaches the page unless the course's set-up keeps it quiet.
 """
 
 import json
@@ -96,7 +98,8 @@ class JupyterLab:
         tracker.parent.mkdir(parents=True)
         tracker.write_text('{"windowingMode": "none"}')
         env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "MPLBACKEND", "NBGRADER_EXECUTION", "VIRTUAL_ENV")}
+               if k not in ("PYTHONPATH", "MPLBACKEND", "NBGRADER_EXECUTION", "VIRTUAL_ENV")
+               and not k.startswith("TF_CPP_")}
         env.update({
             "JUPYTER_CONFIG_DIR": str(self.home / "config"),
             "JUPYTER_DATA_DIR": str(self.home / "data"),
@@ -105,7 +108,6 @@ class JupyterLab:
             "JUPYTERLAB_WORKSPACES_DIR": str(self.home / "workspaces"),
             "IPYTHONDIR": str(self.home / "ipython"),
             "COURSE_FAST": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "3",
             "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         })
         self.log_path = self.home / "jupyterlab.log"
@@ -121,21 +123,40 @@ class JupyterLab:
         sep = "&" if "?" in path else "?"
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
 
+    def _api(self, path, method="GET"):
+        request = urllib.request.Request(self.url(f"api/{path}"), method=method)
+        with urllib.request.urlopen(request, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
     def kernels(self):
         """The server's running kernels (``/api/kernels``: execution_state, connections, ...)."""
-        with urllib.request.urlopen(self.url("api/kernels"), timeout=10) as r:
-            return json.loads(r.read())
+        return self._api("kernels")
 
-    def wait_for_connected_idle_kernel(self, timeout=120):
-        """Until one kernel runs, idle, with the page connected to it (a cell run before
-        that may never start)."""
+    def kernels_of(self, name=None):
+        """The kernels of the notebook ``name`` (relative to the root), from ``/api/sessions``;
+        with ``name=None``, all kernels."""
+        if name is None:
+            return self.kernels()
+        return [s["kernel"] for s in self._api("sessions") if s.get("path") == name and s.get("kernel")]
+
+    def wait_for_connected_idle_kernel(self, name=None, timeout=120):
+        """Until the kernel of notebook ``name`` (of every notebook, with None) runs, idle,
+        with the page connected to it (a cell run before that may never start)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            kernels = self.kernels()
+            kernels = self.kernels_of(name)
             if kernels and all(k["execution_state"] == "idle" and k["connections"] >= 1 for k in kernels):
                 return kernels
             time.sleep(0.3)
-        raise RuntimeError(f"no idle, connected kernel within {timeout} s: {self.kernels()}")
+        raise RuntimeError(f"no idle, connected kernel for {name or 'the notebooks'} within {timeout} s: "
+                           f"{self.kernels_of(name)}")
+
+    def shut_down(self, name):
+        """End notebook ``name``'s session and its kernel (the next notebook gets the CPU and memory)."""
+        for s in self._api("sessions"):
+            if s.get("path") == name:
+                self._api(f"sessions/{s['id']}", method="DELETE")
 
     def log(self):
         return self.log_path.read_text(errors="replace")
