@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import Mutant
-from .optimization import _adam, adam_keras_form
+from .optimization import adam_keras_form, adam_variant
 
 
 def _defaults(config, **defaults):
@@ -103,7 +103,7 @@ def sgdw_in_place(w, dw, config=None):
 
 
 # ---------------------------------------------------------------- adamw
-# The Adam part of every AdamW mistake is notebook 03's Adam (its mutants' reference ``_adam``: the lectures'
+# The Adam part of every AdamW mistake is notebook 03's Adam (its mutants' reference ``adam_variant``: the lectures'
 # defaults, t incremented first, bias-corrected m and v, epsilon outside the square root, the state in config);
 # each mistake varies what 03's flags vary, or the decoupled decay around it.
 
@@ -121,24 +121,24 @@ def _decayed(stepped, w, c):
 def adamw_coupled(w, dw, config=None):
     """Adam with L2: the decay goes into the gradient, and through m and v."""
     c = _adamw_config(config)
-    return _adam(w, dw + c["weight_decay"] * w, c)
+    return adam_variant(w, dw + c["weight_decay"] * w, c)
 
 
 def adamw_decay_without_lr(w, dw, config=None):
     c = _adamw_config(config)
-    stepped, c = _adam(w, dw, c)
+    stepped, c = adam_variant(w, dw, c)
     return stepped - c["weight_decay"] * w, c
 
 
 def adamw_decay_after_step(w, dw, config=None):
     c = _adamw_config(config)
-    stepped, c = _adam(w, dw, c)
+    stepped, c = adam_variant(w, dw, c)
     return _decayed(stepped, stepped, c)
 
 
 def adamw_decay_with_adam_step_size(w, dw, config=None):
     c = _adamw_config(config)
-    stepped, c = _adam(w, dw, c)
+    stepped, c = adam_variant(w, dw, c)
     alpha = c["learning_rate"] * math.sqrt(1 - c["beta2"] ** c["t"]) / (1 - c["beta1"] ** c["t"])
     return stepped - alpha * c["weight_decay"] * w, c
 
@@ -151,29 +151,29 @@ def adamw_keras_epsilon(w, dw, config=None):
 
 def adamw_no_bias_correction(w, dw, config=None):
     c = _adamw_config(config)
-    return _decayed(_adam(w, dw, c, bias=False)[0], w, c)
+    return _decayed(adam_variant(w, dw, c, bias=False)[0], w, c)
 
 
 def adamw_epsilon_inside(w, dw, config=None):
     c = _adamw_config(config)
-    return _decayed(_adam(w, dw, c, eps_inside=True)[0], w, c)
+    return _decayed(adam_variant(w, dw, c, eps_inside=True)[0], w, c)
 
 
 def adamw_forgets_moments(w, dw, config=None):
     c = _adamw_config(config)
     fresh = {k: v for k, v in c.items() if k not in ("m", "v", "t")}
-    stepped, fresh = _adam(w, dw, fresh)
+    stepped, fresh = adam_variant(w, dw, fresh)
     c.update(m=fresh["m"], v=fresh["v"], t=fresh["t"])
     return _decayed(stepped, w, c)
 
 
 def adamw_no_decay(w, dw, config=None):
-    return _adam(w, dw, _adamw_config(config))
+    return adam_variant(w, dw, _adamw_config(config))
 
 
 def adamw_wrong_beta2_default(w, dw, config=None):
     c = _adamw_config(config, beta2=0.99)
-    return _decayed(_adam(w, dw, c)[0], w, c)
+    return _decayed(adam_variant(w, dw, c)[0], w, c)
 
 
 # ---------------------------------------------------------------- dropout_forward
