@@ -120,13 +120,32 @@ def secrets(source_nb, shown=False):
     found = [s for s in found if not is_trivial(s.line)]
     if not shown:
         return [s for s in found if s.line not in public_blob]
-    return [s for s in found if s.line in public_blob and s.kind != "hidden test" and _alnum(s.line) >= SUBSTANTIAL]
+    return [s for s in found if s.line in public_blob and s.kind != "hidden test" and is_substantial(s.line)]
 
 
 #: A solution line this long (letters and digits) that the source also shows in a public cell is
 #: worth a warning: the student sees that part of the answer. Shorter ones (``return loss, dW``)
 #: are common code. Hidden-test lines that are also public (the visible ``check_f(f)`` call) never are.
 SUBSTANTIAL = 20
+
+
+def is_substantial(line, *, count_wiring=True):
+    """True for a line long enough to give part of an answer away: at least :data:`SUBSTANTIAL` letters and
+    digits (``return loss, dW`` is common code). The one test of both warnings, :func:`shown_solution_lines`
+    and :func:`cross_reveals`.
+
+    ``count_wiring=False``: a line that only wires library calls together (:func:`is_wiring`) is not
+    substantial either. :func:`cross_reveals` asks so: in another notebook such a line is the course's
+    vocabulary. Within a notebook it counts: a Keras-building answer is mostly wiring
+    (``x = keras.layers.GlobalAveragePooling2D()(x)`` is notebook 06's own graded code), so a public cell
+    repeating it shows part of the answer.
+
+    >>> is_substantial("return loss, dW"), is_substantial("x = keras.layers.GlobalAveragePooling2D()(x)")
+    (False, True)
+    >>> is_substantial("x = keras.layers.GlobalAveragePooling2D()(x)", count_wiring=False)
+    False
+    """
+    return _alnum(line) >= SUBSTANTIAL and (count_wiring or not is_wiring(line))
 
 
 def _alnum(text):
@@ -224,7 +243,7 @@ def cross_reveals(release_nb, name, others):
     found = []
     for other, source_nb in sorted(others.items()):
         for s in secrets(source_nb):
-            if _alnum(s.line) >= SUBSTANTIAL and s.line in shown and not is_wiring(s.line):
+            if s.line in shown and is_substantial(s.line, count_wiring=False):
                 found.append(f"{name}: the release shows, as given code, a {s.kind} line of {other} (source "
                              f"{_where(s)}): {s.line!r}; students who have both notebooks see that part of "
                              f"its answer (call a helper, e.g. scipy.special.log_softmax, instead)")

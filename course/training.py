@@ -106,7 +106,7 @@ def build_model(model, input_shape, num_classes, **kwargs):
 
 
 def compile_model(model, optimizer, loss="sparse_categorical_crossentropy", metrics=("accuracy",),
-                  jit_compile=False, **compile_kwargs):
+                  jit_compile=False, run_eagerly=False, **compile_kwargs):
     """``model.compile(...)``, then the optimizer's variables built at once, outside any ``tf.function``.
 
     Keras 3 on TensorFlow creates the optimizer's variables (momentum, Adam's
@@ -124,6 +124,10 @@ def compile_model(model, optimizer, loss="sparse_categorical_crossentropy", metr
         jit_compile: XLA; pass ``course.runtime.setup(...).jit_compile`` (on with
             a GPU, off on a CPU, where compiling costs more than it saves).
             Keras' own default, ``"auto"``, turns XLA on even on a CPU.
+        run_eagerly: no graph at all: each training step runs op by op. For a
+            handful of steps of a small network (a smoke test) this is faster
+            than tracing the step first; it overrides ``jit_compile`` (Keras
+            would warn that it cannot compile an eager step).
 
     Returns:
         ``model``, compiled.
@@ -135,7 +139,8 @@ def compile_model(model, optimizer, loss="sparse_categorical_crossentropy", metr
     (True, True)
     """
     metrics = None if metrics is None else list(metrics)
-    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile, **compile_kwargs)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=False if run_eagerly else jit_compile,
+                  run_eagerly=run_eagerly, **compile_kwargs)
     if not model.built:
         raise ValueError(f"compile_model: the model {model.name!r} is not built yet (its weights do not exist); "
                          "build it first, e.g. give it a keras.Input")

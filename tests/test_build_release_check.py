@@ -187,6 +187,37 @@ def test_lines_that_only_wire_library_calls_are_not_answers():
         assert not is_wiring(line), line
 
 
+def test_one_predicate_says_which_lines_are_substantial():
+    from autograder.release_check import SUBSTANTIAL, is_substantial
+
+    assert not is_substantial("return total")                       # common code
+    assert is_substantial("a" * SUBSTANTIAL) and not is_substantial("a" * (SUBSTANTIAL - 1))
+    computing = "log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))"
+    assert is_substantial(computing) and is_substantial(computing, count_wiring=False)
+    # wiring: another notebook's vocabulary, but within a notebook part of its own answer
+    wiring = "total = np.add(np.asarray(a), np.asarray(b))"
+    assert is_substantial(wiring) and not is_substantial(wiring, count_wiring=False)
+
+
+def test_both_warnings_go_through_is_substantial(monkeypatch):
+    """shown_solution_lines and cross_reveals ask the one predicate, so they cannot drift apart."""
+    from autograder import release_check
+
+    line = "total = np.add(np.asarray(a), np.asarray(b)) * 2"
+    other = _source_nb()                # another notebook with the line in its solution only
+    other["cells"][2]["source"] = SOLUTION.replace("total = np.add(a, b)", line)
+    source, release = copy.deepcopy(other), _release_nb()
+    for nb in (source, release):        # this notebook shows it in a public cell too
+        nb["cells"][3]["source"] += f"\n{line}"
+    assert release_check.shown_solution_lines(source, release, "toy")
+    assert release_check.cross_reveals(release, "03_later", {"01_earlier": other})
+    asked = []
+    monkeypatch.setattr(release_check, "is_substantial", lambda ln, count_wiring=True: asked.append(count_wiring))
+    assert release_check.shown_solution_lines(source, release, "toy") == []
+    assert release_check.cross_reveals(release, "03_later", {"01_earlier": other}) == []
+    assert set(asked) == {True, False}       # within the notebook wiring counts; across notebooks it does not
+
+
 def test_no_course_release_shows_another_notebooks_answer(repo_root):
     from autograder.release_check import cross_reveals
 

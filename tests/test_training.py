@@ -216,3 +216,28 @@ def test_compile_model_builds_the_optimizer_before_the_first_step():
     assert bare.optimizer.built
     with pytest.raises(ValueError, match="is not built yet"):
         compile_model(keras.Sequential([keras.layers.Dense(2)]), "sgd")
+
+
+def test_compile_model_run_eagerly_trains_the_same_and_overrides_xla_without_a_warning():
+    import warnings
+
+    import keras
+
+    from course.training import compile_model
+
+    def net():
+        keras.utils.set_random_seed(3)
+        return keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
+                                 keras.layers.Dense(3, activation="softmax")])
+
+    x = np.random.default_rng(0).normal(size=(16, 5)).astype("float32")
+    y = np.arange(16) % 3
+    graph = compile_model(net(), keras.optimizers.SGD(0.1, momentum=0.9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # Keras warns when run_eagerly and jit_compile are both on
+        eager = compile_model(net(), keras.optimizers.SGD(0.1, momentum=0.9), jit_compile=True, run_eagerly=True)
+    assert eager.run_eagerly is True and eager.jit_compile is False
+    for model in (graph, eager):
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    for a, b in zip(graph.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

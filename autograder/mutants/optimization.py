@@ -194,7 +194,12 @@ def rmsprop_eps_inside_sqrt(w, dw, config=None):
 
 # ---------------------------------------------------------------- adam
 
-def _adam(w, dw, config, bias=True, t_from_zero=False, eps_inside=False, keep_t=False):
+def adam_variant(w, dw, config, bias=True, t_from_zero=False, eps_inside=False, keep_t=False):
+    """Notebook 03's Adam step (the lectures' form) and its classic mistakes, one flag each.
+
+    Public: notebook 05's AdamW mutants build their mistakes on it (the Adam step, then the
+    decoupled decay around it), so that the two catalogues can not drift apart.
+    """
     config = _defaults(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
     b1, b2 = config["beta1"], config["beta2"]
     m = b1 * config.get("m", np.zeros_like(w)) + (1 - b1) * dw
@@ -211,15 +216,15 @@ def _adam(w, dw, config, bias=True, t_from_zero=False, eps_inside=False, keep_t=
 
 
 def adam_no_bias_correction(w, dw, config=None):
-    return _adam(w, dw, config, bias=False)
+    return adam_variant(w, dw, config, bias=False)
 
 
 def adam_t_from_zero(w, dw, config=None):
-    return _adam(w, dw, config, t_from_zero=True)
+    return adam_variant(w, dw, config, t_from_zero=True)
 
 
 def adam_eps_inside_sqrt(w, dw, config=None):
-    return _adam(w, dw, config, eps_inside=True)
+    return adam_variant(w, dw, config, eps_inside=True)
 
 
 def adam_keras_form(w, dw, config=None):
@@ -235,7 +240,7 @@ def adam_keras_form(w, dw, config=None):
 
 
 def adam_t_not_incremented(w, dw, config=None):
-    return _adam(w, dw, config, keep_t=True)
+    return adam_variant(w, dw, config, keep_t=True)
 
 
 _ADAM_GLOBAL = {}
@@ -259,7 +264,7 @@ def adam_global_state(w, dw, config=None):
 def adam_overwrites_hyperparameters(w, dw, config=None):
     config = {} if config is None else config
     config.update(learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
-    return _adam(w, dw, config)
+    return adam_variant(w, dw, config)
 
 
 # ---------------------------------------------------------------- schedules

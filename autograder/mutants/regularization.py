@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import Mutant
+from .optimization import adam_keras_form, adam_variant
 
 
 def _defaults(config, **defaults):
@@ -102,19 +103,9 @@ def sgdw_in_place(w, dw, config=None):
 
 
 # ---------------------------------------------------------------- adamw
-
-def _adam_moments(w, dw, c, g=None, carry=True):
-    g = dw if g is None else g
-    m = c.get("m") if carry else None
-    v = c.get("v") if carry else None
-    m = np.zeros_like(w) if m is None else m
-    v = np.zeros_like(w) if v is None else v
-    t = (c.get("t", 0) if carry else 0) + 1
-    m = c["beta1"] * m + (1 - c["beta1"]) * g
-    v = c["beta2"] * v + (1 - c["beta2"]) * g * g
-    c["m"], c["v"], c["t"] = m, v, t
-    return m, v, t
-
+# The Adam part of every AdamW mistake is notebook 03's Adam (its mutants' reference ``adam_variant``: the lectures'
+# defaults, t incremented first, bias-corrected m and v, epsilon outside the square root, the state in config);
+# each mistake varies what 03's flags vary, or the decoupled decay around it.
 
 def _adamw_config(config, **overrides):
     defaults = dict(learning_rate=1e-3, weight_decay=4e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
@@ -122,76 +113,67 @@ def _adamw_config(config, **overrides):
     return _defaults(config, **defaults)
 
 
-def _adam_step(c, m, v, t):
-    m_hat = m / (1 - c["beta1"] ** t)
-    v_hat = v / (1 - c["beta2"] ** t)
-    return c["learning_rate"] * m_hat / (np.sqrt(v_hat) + c["epsilon"])
+def _decayed(stepped, w, c):
+    """The Adam-stepped weights less the decoupled decay of w before the step (AdamW's decay)."""
+    return stepped - c["learning_rate"] * c["weight_decay"] * w, c
 
 
 def adamw_coupled(w, dw, config=None):
     """Adam with L2: the decay goes into the gradient, and through m and v."""
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c, g=dw + c["weight_decay"] * w)
-    return w - _adam_step(c, m, v, t), c
+    return adam_variant(w, dw + c["weight_decay"] * w, c)
 
 
 def adamw_decay_without_lr(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    return w - c["weight_decay"] * w - _adam_step(c, m, v, t), c
+    stepped, c = adam_variant(w, dw, c)
+    return stepped - c["weight_decay"] * w, c
 
 
 def adamw_decay_after_step(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    stepped = w - _adam_step(c, m, v, t)
-    return stepped - c["learning_rate"] * c["weight_decay"] * stepped, c
+    stepped, c = adam_variant(w, dw, c)
+    return _decayed(stepped, stepped, c)
 
 
 def adamw_decay_with_adam_step_size(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    alpha = c["learning_rate"] * math.sqrt(1 - c["beta2"] ** t) / (1 - c["beta1"] ** t)
-    return w - alpha * c["weight_decay"] * w - _adam_step(c, m, v, t), c
+    stepped, c = adam_variant(w, dw, c)
+    alpha = c["learning_rate"] * math.sqrt(1 - c["beta2"] ** c["t"]) / (1 - c["beta1"] ** c["t"])
+    return stepped - alpha * c["weight_decay"] * w, c
 
 
 def adamw_keras_epsilon(w, dw, config=None):
     """Keras' folded form: epsilon added to the square root of the uncorrected v."""
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    alpha = c["learning_rate"] * math.sqrt(1 - c["beta2"] ** t) / (1 - c["beta1"] ** t)
-    return w - c["learning_rate"] * c["weight_decay"] * w - alpha * m / (np.sqrt(v) + c["epsilon"]), c
+    return _decayed(adam_keras_form(w, dw, c)[0], w, c)
 
 
 def adamw_no_bias_correction(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    return w - c["learning_rate"] * c["weight_decay"] * w - c["learning_rate"] * m / (np.sqrt(v) + c["epsilon"]), c
+    return _decayed(adam_variant(w, dw, c, bias=False)[0], w, c)
 
 
 def adamw_epsilon_inside(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    m_hat, v_hat = m / (1 - c["beta1"] ** t), v / (1 - c["beta2"] ** t)
-    return w - c["learning_rate"] * c["weight_decay"] * w - c["learning_rate"] * m_hat / np.sqrt(v_hat + c["epsilon"]), c
+    return _decayed(adam_variant(w, dw, c, eps_inside=True)[0], w, c)
 
 
 def adamw_forgets_moments(w, dw, config=None):
     c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c, carry=False)
-    return w - c["learning_rate"] * c["weight_decay"] * w - _adam_step(c, m, v, t), c
+    fresh = {k: v for k, v in c.items() if k not in ("m", "v", "t")}
+    stepped, fresh = adam_variant(w, dw, fresh)
+    c.update(m=fresh["m"], v=fresh["v"], t=fresh["t"])
+    return _decayed(stepped, w, c)
 
 
 def adamw_no_decay(w, dw, config=None):
-    c = _adamw_config(config)
-    m, v, t = _adam_moments(w, dw, c)
-    return w - _adam_step(c, m, v, t), c
+    return adam_variant(w, dw, _adamw_config(config))
 
 
 def adamw_wrong_beta2_default(w, dw, config=None):
     c = _adamw_config(config, beta2=0.99)
-    m, v, t = _adam_moments(w, dw, c)
-    return w - c["learning_rate"] * c["weight_decay"] * w - _adam_step(c, m, v, t), c
+    return _decayed(adam_variant(w, dw, c)[0], w, c)
 
 
 # ---------------------------------------------------------------- dropout_forward

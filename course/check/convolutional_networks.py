@@ -279,10 +279,39 @@ def _call_with_hint(fn, args, name, names, hint):
         raise
 
 
+def _same_cache(cache, original):
+    """Whether ``cache`` is a tuple holding ``original``'s items, in order: arrays exactly equal, the rest ``==``."""
+    return isinstance(cache, tuple) and len(cache) == len(original) and all(
+        matches(a, b_, 0.0) if isinstance(b_, np.ndarray) else a == b_ for a, b_ in zip(cache, original))
+
+
 def _expect_cache_unchanged(cache, original, record, text):
-    same = all(matches(a, b_, 0.0) if isinstance(b_, np.ndarray) else a == b_ for a, b_ in zip(cache, original))
-    expect(same, f"{record} modified the arrays of its cache {text} in place.", call=record, show_values=False,
-           cause=CAUSE_CACHE_CHANGED)
+    expect(_same_cache(cache, original), f"{record} modified the arrays of its cache {text} in place.", call=record,
+           show_values=False, cause=CAUSE_CACHE_CHANGED)
+
+
+def _expect_value_error(fn, args, signature, given, raised_note=""):
+    """``fn(*args)`` must raise ValueError: the window does not fit evenly (``given`` says what was given)."""
+    try:
+        with quiet():
+            fn(*args)
+    except ValueError:
+        return
+    except NotImplementedError:
+        raise CheckFailure(f"{signature} is not implemented yet: it raised NotImplementedError.\n"
+                           f"  Replace the `raise NotImplementedError()` line with your code.") from None
+    except Exception as e:
+        raise CheckFailure(f"{signature} raised {type(e).__name__}: {e}\n"
+                           f"  expected: ValueError, as conv_output_size raises{raised_note}") from None
+    raise CheckFailure(f"{signature} returned an output for {given} does not fit evenly.\n  expected: ValueError\n"
+                       f"  likely cause: compute H_out and W_out with conv_output_size, which raises")
+
+
+def _forward_call(fn, args, name, names, hint):
+    """Call a forward pass (``hint``: the likely cause if it raises); ``(out, cache, record)``."""
+    result, record = _call_with_hint(fn, args, name, names, hint)
+    out, cache = expect_tuple(result, "(out, cache)", call=record)
+    return out, cache, record
 
 
 def _conv_args(x, w, b, conv_param):
@@ -297,24 +326,10 @@ def conv_forward_case(fn, name, x, w, b, conv_param, expected, candidates=(), ch
     """
     args, names = _conv_args(x, w, b, conv_param)
     if expected is None:
-        try:
-            with quiet():
-                fn(*args)
-        except ValueError:
-            return
-        except NotImplementedError:
-            raise CheckFailure(f"{name}(x, w, b, conv_param) is not implemented yet: it raised NotImplementedError."
-                               f"\n  Replace the `raise NotImplementedError()` line with your code.") from None
-        except Exception as e:
-            raise CheckFailure(f"{name}(x, w, b, conv_param) raised {type(e).__name__}: {e}\n"
-                               f"  expected: ValueError, as conv_output_size raises (the filter does not fit "
-                               f"evenly)") from None
-        raise CheckFailure(
-            f"{name}(x, w, b, conv_param) returned an output for x of shape {x.shape}, a {w.shape[0]}x{w.shape[1]} "
-            f"filter and conv_param = {conv_param}, where the filter does not fit evenly.\n"
-            f"  expected: ValueError\n  likely cause: compute H_out and W_out with conv_output_size, which raises")
-    result, record = _call_with_hint(fn, args, name, names, CAUSE_CONV_RAISED)
-    out, cache = expect_tuple(result, "(out, cache)", call=record)
+        return _expect_value_error(
+            fn, args, f"{name}(x, w, b, conv_param)", f"x of shape {x.shape}, a {w.shape[0]}x{w.shape[1]} filter "
+            f"and conv_param = {conv_param}, where the filter", " (the filter does not fit evenly)")
+    out, cache, record = _forward_call(fn, args, name, names, CAUSE_CONV_RAISED)
     want_shape, wrong = _conv_shapes(x.shape, w.shape, conv_param["stride"], conv_param["pad"])
     expect_shape(out, want_shape, what="out", call=record,
                  cause=_shape_cause(out, wrong, "out has shape (N, H_out, W_out, F)"))
@@ -323,29 +338,34 @@ def conv_forward_case(fn, name, x, w, b, conv_param, expected, candidates=(), ch
                                 default="compare one output by hand: out[n, i, j, f] = sum over the window of "
                                         "x_pad * w[..., f], plus b[f]"))
     if check_cache:
-        ok = isinstance(cache, tuple) and len(cache) == 4 and matches(cache[0], x, 0.0) and \
-            matches(cache[1], w, 0.0) and matches(cache[2], b, 0.0) and cache[3] == conv_param
-        expect(ok, f"{record} returned the wrong cache.", call=record, got=cache,
+        expect(_same_cache(cache, (x, w, b, conv_param)), f"{record} returned the wrong cache.", call=record, got=cache,
                expected="(x, w, b, conv_param), with x the unpadded input",
                cause="keep the given `cache = (x, w, b, conv_param)` line; pad a copy, never x itself")
     return out
 
 
+def _conv_forward_cases(padded_box=True):
+    """The public checks' forward cases, in order, ``(x, w, b, conv_param, expected, candidates)``: a 3x3 box filter
+    (the window sums; ``padded_box``: then padded by 1), the rectangular stride-2, pad-1 case with 3 filters, and a
+    filter that does not fit (``expected`` None: the pass raises ValueError)."""
+    box, ones = np.arange(16.0).reshape(1, 4, 4, 1), np.ones((3, 3, 1, 1))
+    box_out = np.array([[46.0, 55.0], [82.0, 91.0]]).reshape(1, 2, 2, 1)
+    padded = [(box, ones, np.array([0.0]), {"stride": 1, "pad": 1}, BOX_PAD_1.reshape(1, 4, 4, 1),
+               [(BOX_PAD_TWICE.reshape(1, 4, 4, 1), CAUSE_PAD_TWICE)])]
+    return [
+        (box, ones, np.array([1.0]), {"stride": 1, "pad": 0}, box_out, [(box_out - 1, CAUSE_CONV_BIAS)]),
+        *(padded if padded_box else []),
+        (CONV_X, CONV_W, CONV_B, {"stride": 2, "pad": 1}, CONV_OUT, [
+            (CONV_OUT_FLIPPED, CAUSE_FLIPPED), (CONV_OUT_NO_BIAS, CAUSE_CONV_BIAS),
+            (CONV_OUT_STRIDE_1_WINDOWS, CAUSE_STRIDE_INDEX)]),
+        (np.zeros((1, 6, 6, 1)), ones, np.zeros(1), {"stride": 2, "pad": 0}, None, ()),
+    ]
+
+
 def check_conv_forward_naive(fn):
     """A 3x3 box filter (the window sums), then a rectangular stride-2, pad-1 case with 3 filters."""
-    box = np.arange(16.0).reshape(1, 4, 4, 1)
-    box_out = np.array([[46.0, 55.0], [82.0, 91.0]]).reshape(1, 2, 2, 1)
-    conv_forward_case(fn, "conv_forward_naive", box, np.ones((3, 3, 1, 1)), np.array([1.0]),
-                      {"stride": 1, "pad": 0}, box_out, [(box_out - 1, CAUSE_CONV_BIAS)])
-    conv_forward_case(fn, "conv_forward_naive", box, np.ones((3, 3, 1, 1)), np.array([0.0]),
-                      {"stride": 1, "pad": 1}, BOX_PAD_1.reshape(1, 4, 4, 1),
-                      [(BOX_PAD_TWICE.reshape(1, 4, 4, 1), CAUSE_PAD_TWICE)])
-    conv_forward_case(fn, "conv_forward_naive", CONV_X, CONV_W, CONV_B, {"stride": 2, "pad": 1}, CONV_OUT, [
-        (CONV_OUT_FLIPPED, CAUSE_FLIPPED), (CONV_OUT_NO_BIAS, CAUSE_CONV_BIAS),
-        (CONV_OUT_STRIDE_1_WINDOWS, CAUSE_STRIDE_INDEX),
-    ])
-    conv_forward_case(fn, "conv_forward_naive", np.zeros((1, 6, 6, 1)), np.ones((3, 3, 1, 1)), np.zeros(1),
-                      {"stride": 2, "pad": 0}, None)
+    for case in _conv_forward_cases():
+        conv_forward_case(fn, "conv_forward_naive", *case)
 
 
 def conv_backward_case(fn, x, w, b, conv_param, dout, expected, candidates=None):
@@ -369,23 +389,26 @@ def conv_backward_case(fn, x, w, b, conv_param, dout, expected, candidates=None)
         ((), CAUSE_DB_AXES), ((1, F), CAUSE_DB_AXES), ((1, 1, 1, F), CAUSE_DB_AXES)], CAUSE_DB_AXES))
     want_dx, want_dw, want_db = expected
     tol = TOL if all(np.all(v == np.round(v)) for v in expected) else 1e-7
-    expect_close(db, want_db, what="db", call=record, tol=tol, cause=diagnose(db, [
-        (want_db / (dout.size / F), CAUSE_DB_MEAN)] + list(candidates.get("db", ())), default=CAUSE_DB_AXES))
-    expect_close(dw, want_dw, what="dw", call=record, tol=tol,
-                 cause=diagnose(dw, list(candidates.get("dw", ())), tol=1e-6, default=CAUSE_DW))
-    expect_close(dx, want_dx, what="dx", call=record, tol=tol,
-                 cause=diagnose(dx, list(candidates.get("dx", ())), tol=1e-6, default=CAUSE_DX))
+    # (what, got, expected, known mistakes besides the caller's, the cause when none matches), db first
+    for what, got, want, known, default in (("db", db, want_db, [(want_db / (dout.size / F), CAUSE_DB_MEAN)],
+                                             CAUSE_DB_AXES),
+                                            ("dw", dw, want_dw, [], CAUSE_DW),
+                                            ("dx", dx, want_dx, [], CAUSE_DX)):
+        expect_close(got, want, what=what, call=record, tol=tol,
+                     cause=diagnose(got, known + list(candidates.get(what, ())), default=default))
 
 
 def check_conv_backward_naive(fn):
     """Ones everywhere (the overlap counts of the windows), then the rectangular stride-2, pad-1 case."""
-    ones = np.ones((1, 3, 3, 1))
-    conv_backward_case(fn, ones, np.ones((2, 2, 1, 1)), np.zeros(1), {"stride": 1, "pad": 0}, np.ones((1, 2, 2, 1)),
-                       (np.array([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]).reshape(1, 3, 3, 1),
-                        np.full((2, 2, 1, 1), 4.0), np.array([4.0])))
-    conv_backward_case(fn, CONV_X, CONV_W, CONV_B, {"stride": 2, "pad": 1}, CONV_DOUT, (CONV_DX, CONV_DW, CONV_DB),
-                       {"dx": [(CONV_DX_FLIPPED, CAUSE_BACKWARD_FLIPPED)],
-                        "dw": [(CONV_DW_FLIPPED, CAUSE_BACKWARD_FLIPPED)]})
+    # (x, w, b, conv_param, dout, (dx, dw, db), candidates)
+    for case in [
+        (np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1)), np.zeros(1), {"stride": 1, "pad": 0}, np.ones((1, 2, 2, 1)),
+         (np.array([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]).reshape(1, 3, 3, 1), np.full((2, 2, 1, 1), 4.0),
+          np.array([4.0])), None),
+        (CONV_X, CONV_W, CONV_B, {"stride": 2, "pad": 1}, CONV_DOUT, (CONV_DX, CONV_DW, CONV_DB),
+         {"dx": [(CONV_DX_FLIPPED, CAUSE_BACKWARD_FLIPPED)], "dw": [(CONV_DW_FLIPPED, CAUSE_BACKWARD_FLIPPED)]}),
+    ]:
+        conv_backward_case(fn, *case)
 
 
 def _pool_args(x, pool_param):
@@ -397,24 +420,9 @@ def pool_forward_case(fn, x, pool_param, expected, candidates=()):
     args, names = _pool_args(x, pool_param)
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     if expected is None:
-        try:
-            with quiet():
-                fn(*args)
-        except ValueError:
-            return
-        except NotImplementedError:
-            raise CheckFailure("max_pool_forward_naive(x, pool_param) is not implemented yet: it raised "
-                               "NotImplementedError.\n  Replace the `raise NotImplementedError()` line with your "
-                               "code.") from None
-        except Exception as e:
-            raise CheckFailure(f"max_pool_forward_naive(x, pool_param) raised {type(e).__name__}: {e}\n"
-                               f"  expected: ValueError, as conv_output_size raises") from None
-        raise CheckFailure(
-            f"max_pool_forward_naive(x, pool_param) returned an output for x of shape {x.shape} and pool_param = "
-            f"{pool_param}, where the window does not fit evenly.\n  expected: ValueError\n"
-            f"  likely cause: compute H_out and W_out with conv_output_size, which raises")
-    result, record = _call_with_hint(fn, args, "max_pool_forward_naive", names, CAUSE_POOL_RAISED)
-    out, cache = expect_tuple(result, "(out, cache)", call=record)
+        return _expect_value_error(fn, args, "max_pool_forward_naive(x, pool_param)",
+                                   f"x of shape {x.shape} and pool_param = {pool_param}, where the window")
+    out, cache, record = _forward_call(fn, args, "max_pool_forward_naive", names, CAUSE_POOL_RAISED)
     N, H, W, C = x.shape
     want_shape = (N, (H - ph) // stride + 1, (W - pw) // stride + 1, C)
     expect_shape(out, want_shape, what="out", call=record, cause=_shape_cause(out, [
@@ -425,19 +433,25 @@ def pool_forward_case(fn, x, pool_param, expected, candidates=()):
         "out has shape (N, H_out, W_out, C): pooling keeps the channels"))
     expect_close(out, expected, what="out", call=record, tol=TOL,
                  cause=diagnose(out, candidates, default="out[n, i, j, c] is the maximum of x[n, window, c]"))
-    ok = isinstance(cache, tuple) and len(cache) == 2 and matches(cache[0], x, 0.0) and cache[1] == pool_param
-    expect(ok, f"{record} returned the wrong cache.", call=record, got=cache, expected="(x, pool_param)",
+    expect(_same_cache(cache, (x, pool_param)), f"{record} returned the wrong cache.", call=record, got=cache,
+           expected="(x, pool_param)",
            cause="keep the given `cache = (x, pool_param)` line")
     return out
 
 
+def _pool(height, width, stride):
+    return {"pool_height": height, "pool_width": width, "stride": stride}
+
+
 def check_max_pool_forward_naive(fn):
     """Overlapping 3x3 windows (stride 1), rectangular 2x3 windows (stride 2), and a window that does not fit."""
-    pool_forward_case(fn, np.arange(16.0).reshape(1, 4, 4, 1), {"pool_height": 2, "pool_width": 2, "stride": 2},
-                      np.array([[5.0, 7.0], [13.0, 15.0]]).reshape(1, 2, 2, 1))
-    pool_forward_case(fn, POOL_X, {"pool_height": 3, "pool_width": 3, "stride": 1}, POOL_OUT)
-    pool_forward_case(fn, POOL2_X, {"pool_height": 2, "pool_width": 3, "stride": 2}, POOL2_OUT)
-    pool_forward_case(fn, np.zeros((1, 5, 5, 1)), {"pool_height": 2, "pool_width": 2, "stride": 2}, None)
+    # (x, pool_param, expected); expected None: the pass raises ValueError
+    for case in [(np.arange(16.0).reshape(1, 4, 4, 1), _pool(2, 2, 2),
+                  np.array([[5.0, 7.0], [13.0, 15.0]]).reshape(1, 2, 2, 1)),
+                 (POOL_X, _pool(3, 3, 1), POOL_OUT),
+                 (POOL2_X, _pool(2, 3, 2), POOL2_OUT),
+                 (np.zeros((1, 5, 5, 1)), _pool(2, 2, 2), None)]:
+        pool_forward_case(fn, *case)
 
 
 def pool_backward_case(fn, x, pool_param, dout, expected, candidates=()):
@@ -455,9 +469,12 @@ def pool_backward_case(fn, x, pool_param, dout, expected, candidates=()):
 
 def check_max_pool_backward_naive(fn):
     """Overlapping 3x3 windows over integers 0..2, with many ties, and rectangular 2x3 windows."""
-    pool_backward_case(fn, POOL_X, {"pool_height": 3, "pool_width": 3, "stride": 1}, POOL_DOUT, POOL_DX, [
-        (POOL_DX_ASSIGN, CAUSE_POOL_ASSIGN), (POOL_DX_TIES, CAUSE_POOL_TIES), (POOL_DX_ALL, CAUSE_POOL_ALL)])
-    pool_backward_case(fn, POOL2_X, {"pool_height": 2, "pool_width": 3, "stride": 2}, POOL2_DOUT, POOL2_DX)
+    # (x, pool_param, dout, dx, candidates)
+    for case in [(POOL_X, _pool(3, 3, 1), POOL_DOUT, POOL_DX, [(POOL_DX_ASSIGN, CAUSE_POOL_ASSIGN),
+                                                               (POOL_DX_TIES, CAUSE_POOL_TIES),
+                                                               (POOL_DX_ALL, CAUSE_POOL_ALL)]),
+                 (POOL2_X, _pool(2, 3, 2), POOL2_DOUT, POOL2_DX, ())]:
+        pool_backward_case(fn, *case)
 
 
 # ============================================================================ 3. im2col
@@ -488,16 +505,9 @@ def no_python_loop_case(fn, name, small, large, slack=LOOP_SLACK):
 
 
 def check_conv_forward_im2col(fn):
-    """The same cases as the naive forward pass, and no Python loop over the output positions."""
-    box, box_out = np.arange(16.0).reshape(1, 4, 4, 1), np.array([[46.0, 55.0], [82.0, 91.0]]).reshape(1, 2, 2, 1)
-    conv_forward_case(fn, "conv_forward_im2col", box, np.ones((3, 3, 1, 1)), np.array([1.0]),
-                      {"stride": 1, "pad": 0}, box_out, [(box_out - 1, CAUSE_CONV_BIAS)])
-    conv_forward_case(fn, "conv_forward_im2col", CONV_X, CONV_W, CONV_B, {"stride": 2, "pad": 1}, CONV_OUT, [
-        (CONV_OUT_FLIPPED, CAUSE_FLIPPED), (CONV_OUT_NO_BIAS, CAUSE_CONV_BIAS),
-        (CONV_OUT_STRIDE_1_WINDOWS, CAUSE_STRIDE_INDEX),
-    ])
-    conv_forward_case(fn, "conv_forward_im2col", np.zeros((1, 6, 6, 1)), np.ones((3, 3, 1, 1)), np.zeros(1),
-                      {"stride": 2, "pad": 0}, None)
+    """The same cases as the naive forward pass (but the padded box), and no Python loop over the output positions."""
+    for case in _conv_forward_cases(padded_box=False):
+        conv_forward_case(fn, "conv_forward_im2col", *case)
     rng = np.random.default_rng(7)
     w, b = rng.standard_normal((3, 3, 2, 4)), rng.standard_normal(4)
     param = {"stride": 1, "pad": 1}

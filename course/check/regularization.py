@@ -148,10 +148,15 @@ def unpack_update(result, rec, shape):
     return next_w, config
 
 
+def _rule_step(fn, name, w, dw, config, shape):
+    """One step, checked for its form: ``(next_w, config, rec)``."""
+    result, rec = update_step(fn, name, w, dw, config)
+    return (*unpack_update(result, rec, shape), rec)
+
+
 def rule_defaults_case(fn, name, w, dw, first_step, cause):
     """Defaults filled in on the first call, the state stored, and the first step (shared)."""
-    result, rec = update_step(fn, name, w.copy(), dw, None)
-    next_w, config = unpack_update(result, rec, w.shape)
+    next_w, config, rec = _rule_step(fn, name, w.copy(), dw, None, w.shape)
     for key, value in RULE_DEFAULTS[name].items():
         expect(config.get(key) == value, f"{name}(w, dw, None) did not fill in the default {key!r}.",
                call=rec, got=config.get(key, "missing"), expected=value,
@@ -176,8 +181,7 @@ def rule_in_turn_case(fn, name, tensors):
     for step in range(len(tensors[0][4])):
         for label, _, grad, _, trajectory in tensors:
             w, c = state[label]
-            result, rec = update_step(fn, name, w, grad(w), c)
-            w, c = unpack_update(result, rec, w.shape)
+            w, c, rec = _rule_step(fn, name, w, grad(w), c, w.shape)
             target = np.asarray(trajectory[step])
             expect(rel_error(w, target) <= TOL,
                    f"{name} gave the wrong next_w for tensor {label} at step {step + 1} when {len(tensors)} "
@@ -186,20 +190,29 @@ def rule_in_turn_case(fn, name, tensors):
             state[label] = (w, c)
 
 
-def _check_rule(fn, name, first_defaults, trajectory, wrong_first):
+#: What usually goes wrong when a step after the first is wrong (the first step's known mistakes are in RULE_EXPECTED).
+LATER_STEP_CAUSE = {
+    "sgdw": GENERIC_CAUSE["sgdw"],
+    "adamw": "the state is not carried between calls (store m, v and t in config), or the bias correction uses the "
+             "wrong t",
+}
+
+
+def _check_rule(fn, name):
+    """Three steps with RULE_CONFIG, the hyperparameters kept, the defaults, and two tensors in turn, against the
+    rule's row of RULE_EXPECTED."""
+    exp = RULE_EXPECTED[name]
+    trajectory = exp["trajectory"]
     w, c = W0.copy(), dict(RULE_CONFIG[name])
     for step, expected in enumerate(trajectory):
-        result, rec = update_step(fn, name, w, H * w, c)
-        w, c = unpack_update(result, rec, W0.shape)
-        cause = diagnose(w, wrong_first, default=GENERIC_CAUSE[name]) if step == 0 else (
-            "the state is not carried between calls (store m, v and t in config), or the bias correction uses "
-            "the wrong t" if name == "adamw" else GENERIC_CAUSE[name])
+        w, c, rec = _rule_step(fn, name, w, H * w, c, W0.shape)
+        cause = diagnose(w, exp["mistakes"], default=GENERIC_CAUSE[name]) if step == 0 else LATER_STEP_CAUSE[name]
         expect_close(w, expected, what=f"next_w at step {step + 1} (config {RULE_CONFIG[name]})", call=rec,
                      tol=TOL, cause=cause)
     for key, value in RULE_CONFIG[name].items():
         expect(c.get(key) == value, f"{name} changed the hyperparameter {key!r} it was given.", call=rec,
                got=c.get(key), expected=value, cause="fill in a default only when the key is missing")
-    rule_defaults_case(fn, name, W0, H * W0, first_defaults, GENERIC_CAUSE[name])
+    rule_defaults_case(fn, name, W0, H * W0, exp["first_step_defaults"], GENERIC_CAUSE[name])
     rule_in_turn_case(fn, name, [("A", W0, lambda v: H * v, RULE_CONFIG[name], trajectory),
                                   ("B", -W0, lambda v: H * v, RULE_CONFIG[name], -np.asarray(trajectory))])
 
@@ -213,20 +226,12 @@ _NO_DECAY = "there is no weight decay at all: subtract learning_rate * weight_de
 
 def check_sgdw(fn):
     """Defaults, three steps on a fixed bowl, and state kept per config."""
-    _check_rule(fn, "sgdw", SGDW_FIRST_DEFAULTS, SGDW_TRAJECTORY, [
-        (SGDW_WRONG_NO_LR, _DECAY_NO_LR), (SGDW_WRONG_AFTER, _DECAY_AFTER), (SGDW_WRONG_NO_DECAY, _NO_DECAY),
-        (SGDW_WRONG_PLUS, "the decay has the wrong sign: it pulls the weights towards 0, so subtract it"),
-    ])
+    _check_rule(fn, "sgdw")
 
 
 def check_adamw(fn):
     """Defaults, three steps on a fixed bowl, and state kept per config."""
-    _check_rule(fn, "adamw", ADAMW_FIRST_DEFAULTS, ADAMW_TRAJECTORY, [
-        (ADAMW_WRONG_COUPLED, "the decay goes through the gradient (dw + weight_decay * w into m and v): that is "
-                              "Adam with L2, which AdamW replaces; decouple it: subtract learning_rate * "
-                              "weight_decay * w outside the Adam step"),
-        (ADAMW_WRONG_NO_LR, _DECAY_NO_LR), (ADAMW_WRONG_AFTER, _DECAY_AFTER), (ADAMW_WRONG_NO_DECAY, _NO_DECAY),
-    ])
+    _check_rule(fn, "adamw")
 
 
 # --------------------------------------------------------------------------- 3. dropout
@@ -691,6 +696,29 @@ ADAMW_WRONG_AFTER = np.array(
 ADAMW_WRONG_NO_DECAY = np.array(
     [[0.9000000001, -1.9000000005, 0.400000019999996],
      [2.9000000333333222, -0.1500039998400064, -0.09899950000249999]])
+
+#: Each update rule's expected first step with the defaults, its trajectory with RULE_CONFIG, and the first steps
+#: (with RULE_CONFIG) of its known mistakes, with their causes.
+RULE_EXPECTED = {
+    "sgdw": {
+        "first_step_defaults": SGDW_FIRST_DEFAULTS,
+        "trajectory": SGDW_TRAJECTORY,
+        "mistakes": [
+            (SGDW_WRONG_NO_LR, _DECAY_NO_LR), (SGDW_WRONG_AFTER, _DECAY_AFTER), (SGDW_WRONG_NO_DECAY, _NO_DECAY),
+            (SGDW_WRONG_PLUS, "the decay has the wrong sign: it pulls the weights towards 0, so subtract it"),
+        ],
+    },
+    "adamw": {
+        "first_step_defaults": ADAMW_FIRST_DEFAULTS,
+        "trajectory": ADAMW_TRAJECTORY,
+        "mistakes": [
+            (ADAMW_WRONG_COUPLED, "the decay goes through the gradient (dw + weight_decay * w into m and v): that "
+                                  "is Adam with L2, which AdamW replaces; decouple it: subtract learning_rate * "
+                                  "weight_decay * w outside the Adam step"),
+            (ADAMW_WRONG_NO_LR, _DECAY_NO_LR), (ADAMW_WRONG_AFTER, _DECAY_AFTER), (ADAMW_WRONG_NO_DECAY, _NO_DECAY),
+        ],
+    },
+}
 PCA_VALUES = np.array([0.04883892570000155, 0.009751684725555286, 0.00046498266811215974])
 PCA_VECTORS = np.array(
     [[0.6410809523316761, 0.6985374213184379, -0.3179004302848594],
