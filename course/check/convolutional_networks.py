@@ -726,11 +726,11 @@ def check_basic_block(fn):
 #: Test accuracy of the CNN trained in section 6, per data kind and mode, from the reference runs written in
 #: the notebook (section 6 and the closing note).
 CNN_ACCURACY_THRESHOLDS = Thresholds("test accuracy of your CNN", {
-    ("cifar10", "fast"): Threshold(0.25, 0.281, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
+    ("cifar10", "fast"): Threshold(0.25, 0.285, "the reference train_cnn in fast mode: ResNet-8 of width 16, 2 epochs "
                                                "of the notebook's 1000 training images, seed 0, tested on the course's "
-                                               "1017-image CIFAR-10 test subset; the notebook run under a 4 GB "
-                                               "address-space cap and course build --fast, 2026-12-02 (1 epoch gave "
-                                               "18.9%, 2 epochs of 2000 images 28.9%)"),
+                                               "1017-image CIFAR-10 test subset; course build --fast, 2026-12-02 "
+                                               "(28.1-28.5% across builds; 1 epoch gave 18.9%, 2 epochs of 2000 "
+                                               "images 28.9%)"),
     ("cifar10", "full"): Threshold(0.60, 0.684, "the reference train_cnn in full mode: ResNet-20 of width 16, 20 "
                                                "epochs of the course's 4670 CIFAR-10 training images, seed 0, "
                                                "tested on its 1017 test images (69.8% on the 500 validation "
