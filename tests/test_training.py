@@ -190,29 +190,33 @@ def test_time_budget_argument_is_checked(tmp_path):
         course.train(time_budget_s=0, out_dir=tmp_path, verbose=0, **TINY)
 
 
+def _tiny_net():
+    """A seeded two-layer classifier of 5 features into 3 classes, and a 16-example batch for it."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    net = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
+                            keras.layers.Dense(3, activation="softmax")])
+    return net, np.random.default_rng(0).normal(size=(16, 5)).astype("float32"), np.arange(16) % 3
+
+
 def test_compile_model_builds_the_optimizer_before_the_first_step():
     import keras
 
     from course.training import compile_model
 
-    def net():
-        keras.utils.set_random_seed(3)
-        return keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
-                                 keras.layers.Dense(3, activation="softmax")])
-
-    x = np.random.default_rng(0).normal(size=(16, 5)).astype("float32")
-    y = np.arange(16) % 3
-    ours = compile_model(net(), keras.optimizers.SGD(0.1, momentum=0.9))
+    ours, x, y = _tiny_net()
+    ours = compile_model(ours, keras.optimizers.SGD(0.1, momentum=0.9))
     assert ours.optimizer.built and ours.jit_compile is False
     assert len(ours.optimizer.variables) > len(ours.trainable_variables)   # the momenta exist already
-    theirs = net()
+    theirs = _tiny_net()[0]
     theirs.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy",
                    metrics=["accuracy"], jit_compile=False)
     for model in (ours, theirs):
         model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):   # the same training
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    bare = compile_model(net(), "adam", metrics=None)
+    bare = compile_model(_tiny_net()[0], "adam", metrics=None)
     assert bare.optimizer.built
     with pytest.raises(ValueError, match="is not built yet"):
         compile_model(keras.Sequential([keras.layers.Dense(2)]), "sgd")
@@ -225,17 +229,12 @@ def test_compile_model_run_eagerly_trains_the_same_and_overrides_xla_without_a_w
 
     from course.training import compile_model
 
-    def net():
-        keras.utils.set_random_seed(3)
-        return keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
-                                 keras.layers.Dense(3, activation="softmax")])
-
-    x = np.random.default_rng(0).normal(size=(16, 5)).astype("float32")
-    y = np.arange(16) % 3
-    graph = compile_model(net(), keras.optimizers.SGD(0.1, momentum=0.9))
+    graph, x, y = _tiny_net()
+    graph = compile_model(graph, keras.optimizers.SGD(0.1, momentum=0.9))
     with warnings.catch_warnings():
         warnings.simplefilter("error")            # Keras warns when run_eagerly and jit_compile are both on
-        eager = compile_model(net(), keras.optimizers.SGD(0.1, momentum=0.9), jit_compile=True, run_eagerly=True)
+        eager = compile_model(_tiny_net()[0], keras.optimizers.SGD(0.1, momentum=0.9), jit_compile=True,
+                              run_eagerly=True)
     assert eager.run_eagerly is True and eager.jit_compile is False
     for model in (graph, eager):
         model.fit(x, y, batch_size=8, epochs=2, verbose=0)

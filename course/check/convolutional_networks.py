@@ -22,7 +22,7 @@ import numpy as np
 
 from .core import (
     CheckFailure, Threshold, Thresholds, call, describe, diagnose, expect, expect_accuracy, expect_close,
-    expect_shape, expect_tuple, matches, quiet,
+    expect_shape, expect_tuple, matches, not_implemented, quiet,
 )
 from .loops import lines_run
 
@@ -149,9 +149,7 @@ def output_size_case(fn, n, f, stride, pad, expected):
                          "pad={pad} ...\"")
             return
         except NotImplementedError:
-            raise CheckFailure("conv_output_size(n, f, stride=stride, pad=pad) is not implemented yet: it raised "
-                               "NotImplementedError.\n  Replace the `raise NotImplementedError()` line with your "
-                               "code.") from None
+            raise not_implemented("conv_output_size(n, f, stride=stride, pad=pad)") from None
         except Exception as e:
             raise CheckFailure(f"conv_output_size({n}, {f}, stride={stride}, pad={pad}) raised {type(e).__name__}: "
                                f"{e}\n  expected: ValueError (the filter does not fit evenly)") from None
@@ -298,8 +296,7 @@ def _expect_value_error(fn, args, signature, given, raised_note=""):
     except ValueError:
         return
     except NotImplementedError:
-        raise CheckFailure(f"{signature} is not implemented yet: it raised NotImplementedError.\n"
-                           f"  Replace the `raise NotImplementedError()` line with your code.") from None
+        raise not_implemented(signature) from None
     except Exception as e:
         raise CheckFailure(f"{signature} raised {type(e).__name__}: {e}\n"
                            f"  expected: ValueError, as conv_output_size raises{raised_note}") from None
@@ -489,8 +486,7 @@ def no_python_loop_case(fn, name, small, large, slack=LOOP_SLACK):
             counts = [lines_run(fn, *(a.copy() if isinstance(a, np.ndarray) else a for a in args))
                       for args in (small, large)]
         except NotImplementedError:
-            raise CheckFailure(f"{name} is not implemented yet: it raised NotImplementedError.\n"
-                               f"  Replace the `raise NotImplementedError()` line with your code.") from None
+            raise not_implemented(name) from None
         except Exception as e:
             raise CheckFailure(f"{name} raised {type(e).__name__}: {e}") from None
     positions = [a[0].shape[0] * a[0].shape[1] * a[0].shape[2] for a in (small, large)]
@@ -621,8 +617,7 @@ def build_block_model(fn, input_shape, filters, stride):
             out = fn(inputs, filters, stride=stride) if stride != 1 else fn(inputs, filters)
             model = keras.Model(inputs, out)
     except NotImplementedError:
-        raise CheckFailure("basic_block(x, filters, stride) is not implemented yet: it raised NotImplementedError."
-                           "\n  Replace the `raise NotImplementedError()` line with your code.") from None
+        raise not_implemented("basic_block(x, filters, stride)") from None
     except Exception as e:
         changes = stride != 1 or input_shape[-1] != filters
         raise CheckFailure(

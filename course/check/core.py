@@ -40,6 +40,7 @@ __all__ = [
     "expect_shape",
     "expect_tuple",
     "matches",
+    "not_implemented",
     "quiet",
     "rel_error",
     "timed",
@@ -228,6 +229,19 @@ def quiet():
         yield
 
 
+def not_implemented(signature):
+    """The failure for a graded function that still raises the release's ``NotImplementedError``
+    (``signature``: how the message names the call). Checks that call the student's code
+    themselves, rather than through :func:`call`, raise it too, so every notebook says it alike.
+
+    >>> print(not_implemented("f(x)"))
+    f(x) is not implemented yet: it raised NotImplementedError.
+      Replace the `raise NotImplementedError()` line with your code.
+    """
+    return CheckFailure(f"{signature} is not implemented yet: it raised NotImplementedError.\n"
+                        f"  Replace the `raise NotImplementedError()` line with your code.")
+
+
 def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutation=(), **kwargs):
     """Call the student's ``fn`` and return ``(result, Call)``.
 
@@ -251,10 +265,7 @@ def call(fn, *args, name=None, arg_names=None, check_mutation=True, allow_mutati
         with quiet():
             result = fn(*args, **kwargs)
     except NotImplementedError:
-        raise CheckFailure(
-            f"{record.signature()} is not implemented yet: it raised NotImplementedError.\n"
-            f"  Replace the `raise NotImplementedError()` line with your code."
-        ) from None
+        raise not_implemented(record.signature()) from None
     except Exception as e:  # the student's exception becomes part of the message
         raise CheckFailure(
             f"{record.signature()} raised {type(e).__name__}: {e}\n"
